@@ -1,0 +1,39 @@
+/** `certstream-ts demo` (`npm run demo`): the simulator and the server together, no internet needed. */
+import type { Command } from 'commander';
+import { startSimulator } from '../sim/simulator.js';
+import { runUntilSignalled, startServe } from './serve.js';
+import { intOption } from './options.js';
+
+interface DemoOptions {
+  port: number;
+  rate: number;
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('start a simulated CT log and a server following it, for trying certstream-ts offline')
+    .option('--port <port>', 'port for the WebSocket server', intOption(0, 65535), 8080)
+    .option('--rate <entries>', 'simulated entries per second', intOption(1), 20)
+    .action(async (options: DemoOptions) => {
+      const sim = await startSimulator({ rate: options.rate });
+      const running = await startServe({
+        logList: sim.logListUrl,
+        host: '127.0.0.1',
+        port: options.port,
+        // The simulated logs are new trees on each start, so saved cursors would mean nothing.
+        stateDir: null,
+        maxCatchUp: 100_000,
+        pollInterval: 1_000,
+        parallelism: 4,
+        logLevel: 'warn',
+      });
+      const base = `127.0.0.1:${running.server.port}`;
+      console.log(`certstream-ts demo: simulated CT logs at ${sim.logListUrl}`);
+      console.log(`open ws://${base}/ (lite), ws://${base}/full-stream or ws://${base}/domains-only`);
+      console.log(`e.g.  websocat ws://${base}/domains-only     (http://${base}/example.json shows one message)`);
+      await runUntilSignalled(running);
+      await sim.close();
+      process.exit(0);
+    });
+}

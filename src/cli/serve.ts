@@ -1,0 +1,97 @@
+/** `certstream-ts serve`: follow the CT logs and stream every certificate to WebSocket clients. */
+import type { Command } from 'commander';
+import { DEFAULT_LOG_LIST_URL, LogListError } from '../ct/log-list.js';
+import { Ingest } from '../ingest/ingest.js';
+import { StreamServer } from '../server/server.js';
+import { createLogger, type LogLevel } from '../util/logger.js';
+import { intOption } from './options.js';
+
+export interface ServeOptions {
+  logList: string;
+  host: string;
+  port: number;
+  /** null keeps cursors in memory only. */
+  stateDir: string | null;
+  maxCatchUp: number;
+  pollInterval: number;
+  parallelism: number;
+  logLevel: LogLevel;
+}
+
+export interface RunningServer {
+  server: StreamServer;
+  ingest: Ingest;
+  stop(): Promise<void>;
+}
+
+/** Starts ingest and the server; resolves once listening. Throws LogListError if the list is unreadable. */
+export async function startServe(options: ServeOptions): Promise<RunningServer> {
+  const logger = createLogger(options.logLevel);
+  const ingest = new Ingest({
+    logList: options.logList,
+    stateDir: options.stateDir,
+    logger,
+    follower: { maxCatchUp: options.maxCatchUp, pollIntervalMs: options.pollInterval, parallelism: options.parallelism },
+  });
+  const server = new StreamServer({ host: options.host, port: options.port, logger, status: () => ingest.status() });
+  ingest.onEvent((event) => server.publish(event));
+  await ingest.start();
+  try {
+    await server.listen();
+  } catch (err) {
+    await ingest.stop();
+    throw err;
+  }
+  return {
+    server,
+    ingest,
+    async stop() {
+      server.close();
+      await ingest.stop();
+    },
+  };
+}
+
+/** Runs until SIGINT/SIGTERM, then persists cursors and exits 0. */
+export async function runUntilSignalled(running: RunningServer): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await running.stop();
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('follow the CT logs of a log list and stream their certificates over WebSockets')
+    .option('--log-list <url-or-file>', 'v3 CT log list to follow', DEFAULT_LOG_LIST_URL)
+    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .option('--port <port>', 'port to listen on', intOption(0, 65535), 8080)
+    .option('--state-dir <dir>', 'folder for per-log cursors (resume after restart)', './state')
+    .option('--max-catch-up <entries>', 'entries per log caught up after a restart before skipping ahead', intOption(0), 100_000)
+    .option('--poll-interval <ms>', 'how often each log head is polled', intOption(100), 2_000)
+    .option('--parallelism <n>', 'requests in flight per log', intOption(1, 64), 4)
+    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .action(async (options: ServeOptions) => {
+      let running: RunningServer;
+      try {
+        running = await startServe(options);
+      } catch (err) {
+        if (err instanceof LogListError) {
+          console.error(`certstream-ts: ${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`);
+          process.exit(1);
+        }
+        throw err;
+      }
+      const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+      console.error(`certstream-ts: streaming on ws://${host}:${running.server.port}/ (lite), /full-stream, /domains-only`);
+      await runUntilSignalled(running);
+      process.exit(0);
+    });
+}

@@ -1,0 +1,298 @@
+/**
+ * What every log follower does, whatever the API: poll the log's head, fetch the entries after the
+ * cursor in chunks (several in flight), deliver them strictly in index order, retry failures with
+ * backoff and jitter, and count everything per reason. Subclasses say how to read a head and a chunk.
+ */
+import { Backoff, sleep } from '../util/backoff.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { LogDescriptor } from './log-list.js';
+import type { LogEntry } from './types.js';
+
+/** An entry that could not be decoded: counted and skipped so the log goes on. */
+export interface BadEntry {
+  readonly index: number;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export type ChunkItem = LogEntry | BadEntry;
+
+export function isBadEntry(item: ChunkItem): item is BadEntry {
+  return 'reason' in item;
+}
+
+/** A failed request: `reason` labels the error counter; `retryAfterMs` is the server's wish. */
+export class FetchError extends Error {
+  override name = 'FetchError';
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface FollowerHooks {
+  /** Each entry, in index order, exactly once. */
+  onEntry(log: LogDescriptor, entry: LogEntry): void;
+  onBadEntry(log: LogDescriptor, bad: BadEntry): void;
+  /** The cursor moved: every index below `next` has been delivered or skipped. */
+  onProgress(log: LogDescriptor, next: number): void;
+  /** Indexes jumped over without reading them (bounded catch-up). */
+  onSkip(log: LogDescriptor, from: number, to: number): void;
+}
+
+export interface FollowerOptions {
+  /** Persisted cursor; undefined starts at the log's current head, like CertStream. */
+  startIndex?: number | undefined;
+  /** At most this many entries are caught up after a restart; older ones are skipped (counted). */
+  maxCatchUp: number;
+  pollIntervalMs: number;
+  /** Requests in flight per log. */
+  parallelism: number;
+  requestTimeoutMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_FOLLOWER_OPTIONS: FollowerOptions = {
+  maxCatchUp: 100_000,
+  pollIntervalMs: 2_000,
+  parallelism: 4,
+  requestTimeoutMs: 30_000,
+  backoffBaseMs: 500,
+  backoffMaxMs: 5 * 60_000,
+};
+
+export interface FollowerStatus {
+  id: string;
+  name: string;
+  url: string;
+  api: LogDescriptor['api'];
+  state: 'starting' | 'following' | 'backoff' | 'finished' | 'stopped';
+  treeSize: number | null;
+  next: number | null;
+  entries: number;
+  skipped: number;
+  badEntries: Record<string, number>;
+  errors: Record<string, number>;
+  lastHeadAt: number | null;
+  lastEntryAt: number | null;
+  /** Learned maximum entries per request (RFC 6962) or tile width (static-ct). */
+  batchLimit: number | null;
+}
+
+/** Half-open index range [start, end). */
+export interface Chunk {
+  start: number;
+  end: number;
+}
+
+function bump(counter: Record<string, number>, key: string, by = 1): void {
+  counter[key] = (counter[key] ?? 0) + by;
+}
+
+export abstract class LogFollower {
+  protected readonly options: FollowerOptions;
+  protected readonly logger: Logger;
+  private readonly abort = new AbortController();
+  private readonly backoff: Backoff;
+  private running: Promise<void> | null = null;
+  protected readonly status: FollowerStatus;
+  private treeSize = -1;
+  private next = -1;
+
+  constructor(
+    readonly log: LogDescriptor,
+    private readonly hooks: FollowerHooks,
+    options: Partial<FollowerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_FOLLOWER_OPTIONS, ...options };
+    this.logger = (this.options.logger ?? silentLogger).child({ log: log.name });
+    this.backoff = new Backoff({ baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs });
+    this.status = {
+      id: log.id,
+      name: log.name,
+      url: log.url,
+      api: log.api,
+      state: 'starting',
+      treeSize: null,
+      next: null,
+      entries: 0,
+      skipped: 0,
+      badEntries: {},
+      errors: {},
+      lastHeadAt: null,
+      lastEntryAt: null,
+      batchLimit: null,
+    };
+  }
+
+  /** Fetches and verifies the log's current tree size. */
+  protected abstract fetchHead(signal: AbortSignal): Promise<number>;
+  /** Splits [start, end) into the chunks to fetch in parallel. */
+  protected abstract planChunks(start: number, end: number): Chunk[];
+  /** Fetches a prefix (at least one item) of the chunk, items in index order from chunk.start. */
+  protected abstract fetchChunk(chunk: Chunk, signal: AbortSignal, attempt: number): Promise<ChunkItem[]>;
+
+  protected get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  getStatus(): FollowerStatus {
+    return { ...this.status, badEntries: { ...this.status.badEntries }, errors: { ...this.status.errors } };
+  }
+
+  start(): void {
+    this.running ??= this.run().catch((err: unknown) => {
+      // run() handles its own errors; reaching here is a bug, which must still not take the process down.
+      this.logger.error({ err }, 'follower crashed');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+    this.status.state = 'stopped';
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Runs `fn` until it succeeds or the follower stops, backing off between failures. */
+  private async retrying<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const result = await fn(attempt);
+        this.backoff.reset();
+        if (this.status.state === 'backoff') this.status.state = 'following';
+        return result;
+      } catch (err) {
+        if (this.stopped) return undefined;
+        const e = err instanceof FetchError ? err : new FetchError('internal', String(err));
+        bump(this.status.errors, e.reason);
+        const delay = this.backoff.next(e.retryAfterMs);
+        this.status.state = 'backoff';
+        this.logger.warn({ reason: e.reason, err: e, retryInMs: delay, attempt }, `${what} failed`);
+        await sleep(delay, this.signal);
+      }
+    }
+    return undefined;
+  }
+
+  private async refreshHead(): Promise<boolean> {
+    const size = await this.retrying('get head', (_) => this.fetchHead(this.signal));
+    if (size === undefined) return false;
+    this.status.lastHeadAt = Date.now();
+    if (size < this.treeSize) {
+      // A tree never shrinks; a smaller head is a misbehaving log or a stale replica. Keep ours.
+      bump(this.status.errors, 'head_backwards');
+      this.logger.error({ previous: this.treeSize, now: size }, 'log head went backwards; ignoring it');
+      return true;
+    }
+    this.treeSize = size;
+    this.status.treeSize = size;
+    return true;
+  }
+
+  private chooseStart(): void {
+    const head = this.treeSize;
+    const saved = this.options.startIndex;
+    if (saved === undefined || saved > head) {
+      if (saved !== undefined) this.logger.error({ saved, head }, 'saved cursor is beyond the log head; starting at head');
+      this.next = head;
+    } else if (head - saved > this.options.maxCatchUp) {
+      this.next = head - this.options.maxCatchUp;
+      this.status.skipped += this.next - saved;
+      this.logger.warn({ from: saved, to: this.next }, 'too far behind: skipping entries');
+      this.hooks.onSkip(this.log, saved, this.next);
+    } else {
+      this.next = saved;
+    }
+    this.status.next = this.next;
+    this.hooks.onProgress(this.log, this.next);
+  }
+
+  /** The index to stop at: the head, or a readonly log's final tree size. */
+  private get limit(): number {
+    return this.log.finalTreeSize === undefined ? this.treeSize : Math.min(this.treeSize, this.log.finalTreeSize);
+  }
+
+  private async run(): Promise<void> {
+    if (!(await this.refreshHead())) return;
+    this.chooseStart();
+    this.status.state = 'following';
+    let lastPoll = Date.now();
+    while (!this.stopped) {
+      if (this.log.finalTreeSize !== undefined && this.next >= this.log.finalTreeSize) {
+        this.status.state = 'finished';
+        this.logger.info({ next: this.next }, 'readonly log fully read');
+        return;
+      }
+      const sincePoll = Date.now() - lastPoll;
+      if (this.next >= this.limit || sincePoll >= this.options.pollIntervalMs) {
+        if (this.next >= this.limit) await sleep(this.options.pollIntervalMs - sincePoll, this.signal);
+        if (this.stopped || !(await this.refreshHead())) return;
+        lastPoll = Date.now();
+        continue;
+      }
+      await this.fetchWindow();
+    }
+  }
+
+  /** Fetches up to `parallelism` chunks at once and delivers them in order. */
+  private async fetchWindow(): Promise<void> {
+    const chunks = this.planChunks(this.next, this.limit).slice(0, this.options.parallelism);
+    const results = chunks.map((chunk) => this.fetchWhole(chunk));
+    for (const pending of results) {
+      const items = await pending;
+      if (items === undefined) return;
+      for (const item of items) this.deliver(item);
+      this.hooks.onProgress(this.log, this.next);
+    }
+  }
+
+  /** Fetches a whole chunk, following short answers with requests for the rest. */
+  private async fetchWhole(chunk: Chunk): Promise<ChunkItem[] | undefined> {
+    const items: ChunkItem[] = [];
+    let start = chunk.start;
+    while (start < chunk.end) {
+      const part = await this.retrying('fetch entries', async (attempt) => {
+        const got = await this.fetchChunk({ start, end: chunk.end }, this.signal, attempt);
+        if (got.length === 0) throw new FetchError('empty_response', `no entries for [${start}, ${chunk.end})`);
+        if (got.length > chunk.end - start) throw new FetchError('too_many_entries', 'more entries than asked for');
+        return got;
+      });
+      if (part === undefined) return undefined;
+      items.push(...part);
+      start += part.length;
+    }
+    return items;
+  }
+
+  private deliver(item: ChunkItem): void {
+    if (item.index !== this.next) {
+      // Subclasses number items from the chunk start, so this cannot happen; never emit out of order.
+      throw new Error(`internal: item ${item.index} delivered at cursor ${this.next}`);
+    }
+    try {
+      if (isBadEntry(item)) {
+        bump(this.status.badEntries, item.reason);
+        this.hooks.onBadEntry(this.log, item);
+      } else {
+        this.status.entries++;
+        this.status.lastEntryAt = Date.now();
+        this.hooks.onEntry(this.log, item);
+      }
+    } catch (err) {
+      // A consumer's failure must not stop the log: count it against the entry and go on.
+      bump(this.status.badEntries, 'consumer');
+      this.logger.error({ err, index: item.index }, 'entry consumer failed');
+    }
+    this.next++;
+    this.status.next = this.next;
+  }
+}

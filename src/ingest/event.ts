@@ -1,0 +1,56 @@
+/**
+ * The CertStream event made from one log entry: the certificate objects plus where and when it was
+ * seen, and the server-wide sequence number `seq` that clients use to resume.
+ */
+import type { LogDescriptor } from '../ct/log-list.js';
+import { dataTilePath, TILE_WIDTH } from '../ct/tile-path.js';
+import type { LogEntry } from '../ct/types.js';
+import type { CertStreamCert } from '../x509/types.js';
+
+export type UpdateType = 'X509LogEntry' | 'PrecertLogEntry';
+
+/** A chain element shows no all_domains, as in the original server. */
+export type ChainCert = Omit<CertStreamCert, 'all_domains'>;
+
+export interface CertEvent {
+  seq: number;
+  update_type: UpdateType;
+  leaf_cert: CertStreamCert;
+  chain: ChainCert[];
+  cert_index: number;
+  cert_link: string;
+  /** Seconds since the epoch, with fractions, when this server read the entry. */
+  seen: number;
+  source: { url: string; name: string };
+}
+
+/** The log URL as CertStream shows it: no scheme. */
+export function sourceUrl(log: LogDescriptor): string {
+  return log.url.replace(/^https?:\/\//, '');
+}
+
+/** Where the entry can be fetched: get-entries for RFC 6962 logs, its data tile for tiled logs. */
+export function certLink(log: LogDescriptor, index: number): string {
+  if (log.api === 'rfc6962') return `${log.url}ct/v1/get-entries?start=${index}&end=${index}`;
+  return `${log.url}${dataTilePath(Math.floor(index / TILE_WIDTH))}`;
+}
+
+export function buildEvent(
+  log: LogDescriptor,
+  entry: LogEntry,
+  leaf: CertStreamCert,
+  chain: ChainCert[],
+  seq: number,
+  seenMs: number,
+): CertEvent {
+  return {
+    seq,
+    update_type: entry.kind === 'precert' ? 'PrecertLogEntry' : 'X509LogEntry',
+    leaf_cert: leaf,
+    chain,
+    cert_index: entry.index,
+    cert_link: certLink(log, entry.index),
+    seen: seenMs / 1000,
+    source: { url: sourceUrl(log), name: log.name },
+  };
+}

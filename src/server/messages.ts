@@ -1,0 +1,60 @@
+/**
+ * CertStream wire messages. Each event is serialized once per channel (never per subscriber), and
+ * chain certificates, which repeat in almost every event, are serialized once per certificate.
+ */
+import type { CertEvent, ChainCert } from '../ingest/event.js';
+import type { CertStreamCert } from '../x509/types.js';
+
+export const CHANNELS = ['full', 'lite', 'domains-only'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** WebSocket path of each channel, as the original CertStream server names them. */
+export const CHANNEL_PATHS: Record<Channel, string> = {
+  lite: '/',
+  full: '/full-stream',
+  'domains-only': '/domains-only',
+};
+
+function withoutDer<T extends { as_der: string }>(cert: T): Omit<T, 'as_der'> {
+  const { as_der: _unused, ...rest } = cert;
+  return rest;
+}
+
+/** JSON of chain certificates, kept as long as the (cached, shared) certificate object lives. */
+const chainJson = new WeakMap<ChainCert, { full: string; lite: string }>();
+
+function chainCertJson(cert: ChainCert): { full: string; lite: string } {
+  let json = chainJson.get(cert);
+  if (!json) {
+    json = { full: JSON.stringify(cert), lite: JSON.stringify(withoutDer(cert)) };
+    chainJson.set(cert, json);
+  }
+  return json;
+}
+
+function certificateUpdate(event: CertEvent, leaf: Omit<CertStreamCert, 'as_der'> | CertStreamCert, variant: 'full' | 'lite'): string {
+  const chain = event.chain.map((c) => chainCertJson(c)[variant]).join(',');
+  // Field by field so the chain can be spliced in from its cached JSON.
+  return (
+    `{"message_type":"certificate_update","data":{"update_type":${JSON.stringify(event.update_type)}` +
+    `,"leaf_cert":${JSON.stringify(leaf)},"chain":[${chain}]` +
+    `,"cert_index":${event.cert_index},"cert_link":${JSON.stringify(event.cert_link)}` +
+    `,"seen":${event.seen},"source":${JSON.stringify(event.source)},"seq":${event.seq}}}`
+  );
+}
+
+export function serializeFull(event: CertEvent): string {
+  return certificateUpdate(event, event.leaf_cert, 'full');
+}
+
+export function serializeLite(event: CertEvent): string {
+  return certificateUpdate(event, withoutDer(event.leaf_cert), 'lite');
+}
+
+export function serializeDomains(event: CertEvent): string {
+  return `{"message_type":"dns_entries","data":${JSON.stringify(event.leaf_cert.all_domains)}}`;
+}
+
+export function heartbeat(nowMs = Date.now()): string {
+  return `{"message_type":"heartbeat","timestamp":${Math.floor(nowMs / 1000)}}`;
+}

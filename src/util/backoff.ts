@@ -1,0 +1,46 @@
+/** Exponential backoff with full jitter, for retrying one log without hammering it. */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+  /** Source of randomness in [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+export class Backoff {
+  private attempt = 0;
+
+  constructor(private readonly options: BackoffOptions) {}
+
+  get failures(): number {
+    return this.attempt;
+  }
+
+  /**
+   * Delay before the next retry. A server-given Retry-After is honoured as a floor, since retrying
+   * earlier only earns another 429.
+   */
+  next(retryAfterMs?: number): number {
+    const ceiling = Math.min(this.options.maxMs, this.options.baseMs * 2 ** this.attempt);
+    this.attempt++;
+    const jittered = Math.floor((this.options.random ?? Math.random)() * ceiling);
+    return Math.max(jittered, retryAfterMs ?? 0, 1);
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+/** setTimeout as a promise that an AbortSignal ends early (resolving, not rejecting). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
