@@ -1,0 +1,125 @@
+/**
+ * The real server (uWebSockets.js on loopback) fed by the real simulator: message shapes on all
+ * three channels, compared with the real CertStream sample, plus the HTTP endpoints.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Ingest } from '../../src/ingest/ingest.js';
+import { StreamServer } from '../../src/server/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
+import { readFixture, skipWithoutFixtures } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
+import { connectRecording, type RecordingClient } from '../support/ws-client.js';
+
+type Json = Record<string, unknown>;
+
+const isUpdate = (m: unknown): m is { message_type: 'certificate_update'; data: Json } =>
+  (m as Json).message_type === 'certificate_update';
+
+describe('stream server', () => {
+  let sim: Simulator;
+  let ingest: Ingest;
+  let server: StreamServer;
+  let base: string;
+  const clients: Record<string, RecordingClient> = {};
+
+  before(async () => {
+    sim = await startSimulator({ seed: 'server-test', rfc6962Logs: 1, tiledLogs: 1 });
+    ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, follower: { pollIntervalMs: 50 } });
+    server = new StreamServer({ host: '127.0.0.1', port: 0, heartbeatMs: 300, status: () => ingest.status() });
+    ingest.onEvent((e) => server.publish(e));
+    await ingest.start();
+    const port = await server.listen();
+    base = `127.0.0.1:${port}`;
+    for (const path of ['/', '/full-stream', '/domains-only']) clients[path] = await connectRecording(`ws://${base}${path}`);
+    await waitFor('followers at head', () => ingest.status().every((s) => s.next !== null));
+    sim.append(30);
+    await waitFor('60 updates on every channel', () =>
+      Object.values(clients).every((c) => c.messages.filter((m) => (m as Json).message_type !== 'heartbeat').length === 60),
+    );
+  });
+
+  after(async () => {
+    await Promise.all(Object.values(clients).map((c) => c.close()));
+    server.close();
+    await ingest.stop();
+    await sim.close();
+  });
+
+  it('sends full certificate_update messages with DER on /full-stream', () => {
+    const updates = clients['/full-stream']!.messages.filter(isUpdate);
+    assert.equal(updates.length, 60);
+    for (const { data } of updates) {
+      const leaf = data.leaf_cert as Json;
+      assert.equal(typeof leaf.as_der, 'string');
+      assert.ok((leaf.all_domains as string[]).length > 0);
+      for (const c of data.chain as Json[]) {
+        assert.equal(typeof c.as_der, 'string');
+        assert.equal('all_domains' in c, false, 'chain elements have no all_domains');
+      }
+      assert.match(String(data.update_type), /^(X509LogEntry|PrecertLogEntry)$/);
+      assert.equal(typeof data.seq, 'number');
+    }
+  });
+
+  it('sends the same updates without any DER on /', () => {
+    const full = clients['/full-stream']!.messages.filter(isUpdate);
+    const lite = clients['/']!.messages.filter(isUpdate);
+    assert.equal(lite.length, full.length);
+    lite.forEach(({ data }, i) => {
+      assert.equal(JSON.stringify(data).includes('as_der'), false);
+      const { leaf_cert: fullLeaf, chain: fullChain, ...fullRest } = full[i]!.data;
+      const { leaf_cert: liteLeaf, chain: liteChain, ...liteRest } = data;
+      assert.deepEqual(liteRest, fullRest);
+      const { as_der: _der, ...leafWithoutDer } = fullLeaf as Json;
+      assert.deepEqual(liteLeaf, leafWithoutDer);
+      assert.equal((liteChain as Json[]).length, (fullChain as Json[]).length);
+    });
+  });
+
+  it('sends dns_entries on /domains-only matching the leaf domains', () => {
+    const full = clients['/full-stream']!.messages.filter(isUpdate);
+    const domains = clients['/domains-only']!.messages.filter((m) => (m as Json).message_type === 'dns_entries');
+    assert.deepEqual(
+      domains.map((m) => (m as Json).data),
+      full.map(({ data }) => (data.leaf_cert as Json).all_domains),
+    );
+  });
+
+  it('sends heartbeats on every connection', async () => {
+    await waitFor('a heartbeat everywhere', () =>
+      Object.values(clients).every((c) => c.messages.some((m) => (m as Json).message_type === 'heartbeat')),
+    );
+    const beat = clients['/']!.messages.find((m) => (m as Json).message_type === 'heartbeat') as Json;
+    assert.ok(Math.abs((beat.timestamp as number) - Date.now() / 1000) < 60);
+  });
+
+  it('has the shape of the real CertStream message', { skip: skipWithoutFixtures }, () => {
+    const sample = JSON.parse(readFixture('certstream/calidog-example-certificate_update.json').toString()) as { data: Json };
+    const ours = clients['/full-stream']!.messages.filter(isUpdate)[0]!.data;
+    const keys = (o: unknown): string[] => Object.keys(o as Json).sort();
+    for (const key of keys(sample.data)) assert.ok(key in ours, `data.${key}`);
+    const sampleLeaf = sample.data.leaf_cert as Json;
+    const ourLeaf = ours.leaf_cert as Json;
+    for (const key of keys(sampleLeaf)) assert.ok(key in ourLeaf, `leaf_cert.${key}`);
+    assert.deepEqual(keys(ourLeaf.subject), keys(sampleLeaf.subject));
+    for (const key of ['sha1', 'sha256', 'signature_algorithm', 'is_ca', 'issuer', 'as_der']) assert.ok(key in ourLeaf, key);
+    const sampleChainKeys = keys((sample.data.chain as Json[])[0]);
+    for (const c of ours.chain as Json[]) for (const key of sampleChainKeys) assert.ok(key in c, `chain.${key}`);
+    assert.deepEqual(keys(ours.source), keys(sample.data.source));
+    assert.equal(typeof ours.seen, 'number');
+    assert.equal(typeof ours.cert_index, 'number');
+  });
+
+  it('serves /healthz, /example.json, /latest.json and JSON 404s', async () => {
+    const health = (await (await fetch(`http://${base}/healthz`)).json()) as { logs: { next: number }[] };
+    assert.equal(health.logs.length, 2);
+    const example = (await (await fetch(`http://${base}/example.json`)).json()) as Json;
+    assert.equal(example.message_type, 'certificate_update');
+    const latest = (await (await fetch(`http://${base}/latest.json`)).json()) as { messages: Json[] };
+    assert.ok(latest.messages.length > 0);
+    const missing = await fetch(`http://${base}/nope`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as Json).error, 'not_found');
+  });
+});

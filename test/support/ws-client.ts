@@ -1,0 +1,30 @@
+/** A real WebSocket client (the `ws` package) that records every text message it receives. */
+import WebSocket from 'ws';
+
+export interface RecordingClient {
+  readonly messages: unknown[];
+  readonly socket: WebSocket;
+  close(): Promise<void>;
+}
+
+export async function connectRecording(url: string): Promise<RecordingClient> {
+  const socket = new WebSocket(url);
+  const messages: unknown[] = [];
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) messages.push(JSON.parse(data.toString('utf8')));
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    messages,
+    socket,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close();
+      }),
+  };
+}

@@ -1,0 +1,122 @@
+/** The strict DER reader on hand-made encodings. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DerReader } from '../../src/x509/der.js';
+import { CertParseError, type CertParseErrorReason } from '../../src/x509/errors.js';
+import { oidToString, validateOid } from '../../src/x509/oids.js';
+import { concat, hex } from './der-builder.js';
+
+function readAll(bytes: Uint8Array): { tag: number; start: number; end: number } {
+  const reader = new DerReader(bytes);
+  const next = reader.read(0, bytes.length);
+  return { tag: reader.tag, start: reader.start, end: next };
+}
+
+function assertFails(fn: () => unknown, reason: CertParseErrorReason, message?: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof CertParseError, `not a CertParseError: ${String(error)}`);
+    assert.equal(error.reason, reason, error.message);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
+}
+
+void describe('DerReader', () => {
+  void it('reads short and long definite lengths in place', () => {
+    assert.deepEqual(readAll(hex('04 03 aa bb cc')), { tag: 0x04, start: 2, end: 5 });
+    const long = new Uint8Array(3 + 200);
+    long.set([0x04, 0x81, 200]);
+    assert.deepEqual(readAll(long), { tag: 0x04, start: 3, end: 203 });
+    const longer = new Uint8Array(4 + 300);
+    longer.set([0x30, 0x82, 0x01, 0x2c]);
+    assert.deepEqual(readAll(longer), { tag: 0x30, start: 4, end: 304 });
+  });
+
+  void it('reads zero-length elements', () => {
+    assert.deepEqual(readAll(hex('05 00')), { tag: 0x05, start: 2, end: 2 });
+  });
+
+  void it('rejects indefinite lengths (BER)', () => {
+    assertFails(() => readAll(hex('30 80 02 01 01 00 00')), 'der', /indefinite/);
+  });
+
+  void it('rejects non-minimal lengths', () => {
+    assertFails(() => readAll(hex('04 81 03 aa bb cc')), 'der', /non-minimal/);
+    assertFails(() => readAll(concat(hex('04 82 00 81'), new Uint8Array(0x81))), 'der', /non-minimal/);
+  });
+
+  void it('rejects truncation of the header, the length and the value', () => {
+    assertFails(() => readAll(hex('04')), 'der', /truncated/);
+    assertFails(() => readAll(hex('04 82 01')), 'der', /truncated/);
+    assertFails(() => readAll(hex('04 05 aa bb')), 'der', /truncated/);
+  });
+
+  void it('keeps children inside their parent', () => {
+    const bytes = hex('30 03 04 05 aa bb cc dd ee');
+    const reader = new DerReader(bytes);
+    reader.read(0, bytes.length);
+    assertFails(() => reader.read(reader.start, reader.end), 'der', /truncated/);
+  });
+
+  void it('rejects high tag numbers and oversized length fields', () => {
+    assertFails(() => readAll(hex('1f 81 00 00')), 'der', /high-tag/);
+    assertFails(() => readAll(hex('04 85 01 00 00 00 00')), 'der', /too large/);
+  });
+
+  void it('reports a wrong or missing element as a structure error', () => {
+    const bytes = hex('02 01 05');
+    const reader = new DerReader(bytes);
+    assertFails(() => reader.expect(0, bytes.length, 0x30, 'a SEQUENCE'), 'structure', /a SEQUENCE/);
+    assertFails(() => reader.expect(3, bytes.length, 0x02, 'a version'), 'structure', /missing a version/);
+    assertFails(() => reader.expectEnd(0, bytes.length, 'it'), 'structure');
+  });
+
+  void it('checks INTEGER minimality and sign', () => {
+    const check = (text: string): boolean => {
+      const bytes = hex(text);
+      const reader = new DerReader(bytes);
+      reader.read(0, bytes.length);
+      return reader.checkInteger();
+    };
+    assert.equal(check('02 01 00'), false);
+    assert.equal(check('02 02 00 80'), false);
+    assert.equal(check('02 01 80'), true);
+    assert.equal(check('02 02 ff 7f'), true);
+    assertFails(() => check('02 02 00 7f'), 'integer', /minimally/);
+    assertFails(() => check('02 02 ff 80'), 'integer', /minimally/);
+    assertFails(() => check('02 00'), 'integer');
+  });
+
+  void it('accepts only DER BOOLEAN values', () => {
+    const value = (text: string): boolean => {
+      const bytes = hex(text);
+      const reader = new DerReader(bytes);
+      reader.read(0, bytes.length);
+      return reader.boolean();
+    };
+    assert.equal(value('01 01 ff'), true);
+    assert.equal(value('01 01 00'), false);
+    assertFails(() => value('01 01 01'), 'der');
+    assertFails(() => value('01 02 ff ff'), 'der');
+  });
+});
+
+void describe('OIDs', () => {
+  void it('decodes dotted form, including multi-byte arcs and the first two arcs', () => {
+    const text = (h: string): string => {
+      const bytes = hex(h);
+      return oidToString(bytes, 0, bytes.length);
+    };
+    assert.equal(text('55 1d 11'), '2.5.29.17');
+    assert.equal(text('2a 86 48 86 f7 0d 01 01 0b'), '1.2.840.113549.1.1.11');
+    assert.equal(text('2b 06 01 04 01 d6 79 02 04 02'), '1.3.6.1.4.1.11129.2.4.2');
+    assert.equal(text('09 92 26 89 93 f2 2c 64 01 19'), '0.9.2342.19200300.100.1.25');
+    assert.equal(text('88 37 01'), '2.999.1');
+  });
+
+  void it('rejects empty, unterminated and non-minimal encodings', () => {
+    assertFails(() => validateOid(new Uint8Array(0), 0, 0), 'oid');
+    assertFails(() => validateOid(hex('55 1d 91'), 0, 3), 'oid');
+    assertFails(() => validateOid(hex('55 80 1d'), 0, 3), 'oid');
+  });
+});
