@@ -1,0 +1,92 @@
+/**
+ * `certstream-ts serve` as a real process following the simulator: every entry of every log is
+ * streamed in order, and across a graceful restart nothing is lost or repeated.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
+import { runCli, type CliProcess } from '../support/process.js';
+import { waitFor } from '../support/wait.js';
+import { connectRecording, type RecordingClient } from '../support/ws-client.js';
+
+interface Update {
+  message_type: string;
+  data: { cert_index: number; source: { url: string }; leaf_cert: { as_der: string } };
+}
+
+describe('serve process with restart', () => {
+  let sim: Simulator;
+  let stateDir: string;
+
+  before(async () => {
+    sim = await startSimulator({ seed: 'serve-restart', rfc6962Logs: 2, tiledLogs: 1, initialEntries: 5 });
+    stateDir = await mkdtemp(join(tmpdir(), 'certstream-serve-'));
+  });
+
+  after(async () => {
+    await sim.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  async function startServer(): Promise<{ proc: CliProcess; client: RecordingClient }> {
+    const proc = runCli(['serve', '--log-list', sim.logListUrl, '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir, '--poll-interval', '100', '--log-level', 'warn']);
+    const [, port] = await proc.waitForOutput(/streaming on ws:\/\/127\.0\.0\.1:(\d+)\//);
+    const client = await connectRecording(`ws://127.0.0.1:${port}/full-stream`);
+    return { proc, client };
+  }
+
+  const updates = (client: RecordingClient): Update[] =>
+    client.messages.filter((m): m is Update => (m as Update).message_type === 'certificate_update');
+
+  function indexesByLog(list: Update[]): Map<string, number[]> {
+    const byLog = new Map<string, number[]>();
+    for (const u of list) byLog.set(u.data.source.url, [...(byLog.get(u.data.source.url) ?? []), u.data.cert_index]);
+    return byLog;
+  }
+
+  it('streams everything, stops gracefully on SIGTERM and resumes from its cursors', async () => {
+    const first = await startServer();
+    // Wait until the followers have read each head, so entries appended next count as new.
+    await new Promise((r) => setTimeout(r, 500));
+    sim.append(120);
+    await waitFor('first 120 per log', () => updates(first.client).length === 120 * sim.logs.length);
+    await first.client.close();
+    assert.equal(await first.proc.stop('SIGTERM'), 0, 'graceful exit code');
+
+    // Entries logged while the server is down; reads are slowed so the client is connected before catch-up.
+    sim.append(80);
+    sim.setFaults('*', { delay: { ms: 1_500, endpoints: ['get-entries', 'data-tile'] } });
+    const second = await startServer();
+    sim.clearFaults();
+    sim.append(40);
+    try {
+      await waitFor('120 more per log', () => updates(second.client).length === 120 * sim.logs.length);
+      await new Promise((r) => setTimeout(r, 300));
+      const all = [...updates(first.client), ...updates(second.client)];
+      assert.equal(all.length, 240 * sim.logs.length, 'no duplicates arrived late');
+      const byLog = indexesByLog(all);
+      for (const log of sim.logs) {
+        const got = byLog.get(log.urls.monitoringUrl.replace(/^https?:\/\//, ''));
+        assert.deepEqual(got, Array.from({ length: 240 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
+      }
+      for (const u of all) {
+        const log = sim.logs.find((l) => l.urls.monitoringUrl.endsWith(u.data.source.url))!;
+        assert.equal(u.data.leaf_cert.as_der, Buffer.from(log.entryAt(u.data.cert_index).leafDer).toString('base64'));
+      }
+    } finally {
+      await second.client.close();
+      assert.equal(await second.proc.stop('SIGTERM'), 0);
+    }
+  });
+
+  it('says in one line that the log list cannot be read, and points to the demo', async () => {
+    const proc = runCli(['serve', '--log-list', 'http://127.0.0.1:1/log_list.json', '--port', '0', '--state-dir', stateDir]);
+    const code = await proc.exited;
+    assert.equal(code, 1);
+    assert.match(proc.stderr, /cannot read the log list .*npm run demo/);
+    assert.equal(proc.stderr.trim().split('\n').length, 1, proc.stderr);
+  });
+});
