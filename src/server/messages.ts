@@ -26,7 +26,9 @@ const chainJson = new WeakMap<ChainCert, { full: string; lite: string }>();
 function chainCertJson(cert: ChainCert): { full: string; lite: string } {
   let json = chainJson.get(cert);
   if (!json) {
-    json = { full: JSON.stringify(cert), lite: JSON.stringify(withoutDer(cert)) };
+    // Cached certificates are parsed as leaves too; chain elements show no all_domains, as in the original.
+    const { all_domains: _leafOnly, ...chainCert } = cert as ChainCert & { all_domains?: string[] };
+    json = { full: JSON.stringify(chainCert), lite: JSON.stringify(withoutDer(chainCert)) };
     chainJson.set(cert, json);
   }
   return json;

@@ -147,7 +147,7 @@ export class StreamServer {
           return;
         }
         this.listenSocket = socket;
-        this.boundPort = uws.us_socket_local_port(socket as never);
+        this.boundPort = uws.us_socket_local_port(socket);
         this.heartbeatTimer = setInterval(() => {
           const beat = heartbeat();
           for (const channel of CHANNELS) this.app.publish(channel, beat);
