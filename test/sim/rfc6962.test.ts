@@ -179,6 +179,21 @@ void describe('simulator: log list and RFC 6962 logs', () => {
     assert.deepEqual(Buffer.from(entry.leafDer), Buffer.from(log.entryAt(before).leafDer));
   });
 
+  void it('logs certificates with forced names, with timestamps no later than the STH', async () => {
+    const log = sim.logs[1]!;
+    const cert = sim.factory.precertificate({ dnsNames: ['login.paypal.example', 'www.login.paypal.example'] });
+    const index = log.size;
+    sim.appendCertificates(log.slug, [cert]);
+    const sth = await getJson<Sth>(`${log.urls.url}ct/v1/get-sth`);
+    assert.equal(sth.tree_size, index + 1);
+    const page = await getJson<Entries>(`${log.urls.url}ct/v1/get-entries?start=${index}&end=${index}`);
+    const entry = decodeRfc6962Entry(index, b64(page.entries[0]!.leaf_input), b64(page.entries[0]!.extra_data));
+    assert.equal(entry.kind, 'precert');
+    assert.deepEqual(Buffer.from(entry.leafDer), Buffer.from(cert.der));
+    for (let i = 1; i <= index; i++) assert.ok(log.timestampAt(i) >= log.timestampAt(i - 1));
+    assert.ok(log.timestampAt(index) <= sth.timestamp);
+  });
+
   void it('answers 404 to unknown paths and 405 to writes', async () => {
     const url = sim.logs[0]!.urls.url;
     assert.equal((await httpRequest(`${url}ct/v1/get-nothing`)).status, 404);

@@ -69,6 +69,15 @@ void describe('simulator: static-ct-api logs', () => {
     assert.equal(verifyCheckpoint(note, log.urls.origin, log.spkiDer).treeSize, 300);
   });
 
+  void it('writes GREASE lines every signed-note parser accepts (key ID + at least one byte)', () => {
+    for (let i = 0; i < 200; i++) {
+      const note = log.publish(Date.now() + i).checkpoint!;
+      const grease = note.split('\n').find((l) => l.startsWith('\u2014 grease.invalid '))!;
+      assert.ok(Buffer.from(grease.split(' ')[2]!, 'base64').length >= 5);
+      assert.equal(verifyCheckpoint(note, log.urls.origin, log.spkiDer).treeSize, 300);
+    }
+  });
+
   void it('serves full data tiles whose leaves match the level-0 tile and carry leaf_index', async () => {
     const res = await httpRequest(`${mon}tile/data/000`, { headers: GZIP });
     assert.equal(res.status, 200);

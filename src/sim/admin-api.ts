@@ -1,0 +1,82 @@
+/**
+ * Run-time control of a simulator over HTTP (for demos, the bench and out-of-process tests):
+ *   GET  /admin/logs                       log slugs, APIs, sizes and URLs
+ *   GET  /admin/faults                     active faults per log
+ *   POST /admin/faults  {"log": "<slug>|*", "faults": {...}}   replace a log's faults ({} clears)
+ *   POST /admin/append  {"log"?: "<slug>", "count": n}         append n entries now and publish
+ */
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { setFaultsRequestSchema, type FaultSpec } from './faults.js';
+import { BodyTooLargeError, jsonResponse, notFound, readBody, textError, type SimResponse } from './http-util.js';
+import type { SimLog } from './sim-log.js';
+
+export interface AdminBackend {
+  readonly logs: readonly SimLog[];
+  setFaults(slug: string, spec: FaultSpec): void;
+  append(count: number, slug?: string): void;
+}
+
+const appendRequestSchema = z.strictObject({
+  log: z.string().min(1).optional(),
+  count: z.number().int().min(1).max(1_000_000),
+});
+
+async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; response: SimResponse }> {
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return { ok: false, response: textError(413, err.message) };
+    throw err;
+  }
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+  } catch (err) {
+    return { ok: false, response: textError(400, `body is not JSON: ${(err as Error).message}`) };
+  }
+}
+
+function hasLog(backend: AdminBackend, slug: string): boolean {
+  return slug === '*' || backend.logs.some((l) => l.slug === slug);
+}
+
+export async function handleAdmin(backend: AdminBackend, path: string, req: IncomingMessage): Promise<SimResponse> {
+  if (path === 'logs' && req.method === 'GET') {
+    return jsonResponse(
+      backend.logs.map((l) => ({
+        slug: l.slug,
+        description: l.config.description,
+        api: l.api,
+        size: l.size,
+        publishedSize: l.publishedSize,
+        url: l.urls.url,
+        monitoringUrl: l.urls.monitoringUrl,
+        batchLimit: l.config.batchLimit,
+      })),
+    );
+  }
+  if (path === 'faults' && req.method === 'GET') {
+    return jsonResponse(Object.fromEntries(backend.logs.map((l) => [l.slug, l.faults.describe()])));
+  }
+  if (path === 'faults' && req.method === 'POST') {
+    const json = await readJson(req);
+    if (!json.ok) return json.response;
+    const parsed = setFaultsRequestSchema.safeParse(json.value);
+    if (!parsed.success) return textError(400, `invalid fault request: ${z.prettifyError(parsed.error)}`);
+    if (!hasLog(backend, parsed.data.log)) return textError(404, `no log ${parsed.data.log}`);
+    backend.setFaults(parsed.data.log, parsed.data.faults);
+    return jsonResponse({ ok: true });
+  }
+  if (path === 'append' && req.method === 'POST') {
+    const json = await readJson(req);
+    if (!json.ok) return json.response;
+    const parsed = appendRequestSchema.safeParse(json.value);
+    if (!parsed.success) return textError(400, `invalid append request: ${z.prettifyError(parsed.error)}`);
+    if (parsed.data.log !== undefined && !hasLog(backend, parsed.data.log)) return textError(404, `no log ${parsed.data.log}`);
+    backend.append(parsed.data.count, parsed.data.log === '*' ? undefined : parsed.data.log);
+    return jsonResponse({ ok: true, sizes: Object.fromEntries(backend.logs.map((l) => [l.slug, l.publishedSize])) });
+  }
+  if (path === 'logs' || path === 'faults' || path === 'append') return textError(405, 'method not allowed');
+  return notFound();
+}
