@@ -9,19 +9,33 @@ export interface CertStreamName {
   CN: string | null;
 }
 
+/**
+ * OpenSSL-style extension strings keyed by OpenSSL short names (`subjectAltName`, `keyUsage`, ...);
+ * `ctlPoisonByte` is the one boolean (true on precertificates), as in the original server.
+ * See src/x509/extensions.ts for every format.
+ */
+export type CertStreamExtensions = Record<string, string | true>;
+
 /** A certificate as CertStream shows it (`leaf_cert` or a `chain[]` element). */
 export interface CertStreamCert {
   subject: CertStreamName;
   issuer: CertStreamName;
-  /** OpenSSL-style extension strings keyed by OpenSSL short names (`subjectAltName`, `keyUsage`, ...). */
-  extensions: Record<string, string>;
+  extensions: CertStreamExtensions;
+  /** Unix seconds. */
   not_before: number;
+  /** Unix seconds. */
   not_after: number;
+  /** Upper-case hex without leading zeros ("0" for zero). */
   serial_number: string;
+  /** SHA-1 of the DER, "AA:BB:..." upper case. */
   fingerprint: string;
+  /** Same as fingerprint (certstream-server-go adds both). */
   sha1: string;
+  /** SHA-256 of the DER, "AA:BB:..." upper case. */
   sha256: string;
+  /** certstream-server-go's spelling: "sha256, rsa", "ecdsa, sha384", "ed25519", "unknown". */
   signature_algorithm: string;
+  /** basicConstraints cA. */
   is_ca: boolean;
   /** CN plus SAN dNSNames, de-duplicated, order kept. */
   all_domains: string[];

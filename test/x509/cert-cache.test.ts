@@ -4,8 +4,8 @@ import { CertCache, CertParseError, parseCertificate } from '../../src/x509/inde
 import { skipWithoutFixtures } from '../support/fixtures.js';
 import { danadjsEntry } from './fixture-certs.js';
 
-void describe('CertCache', { skip: skipWithoutFixtures }, () => {
-  void it('parses once per distinct DER and returns the same frozen object on hits', () => {
+describe('CertCache', { skip: skipWithoutFixtures }, () => {
+  it('parses once per distinct DER and returns the same frozen object on hits', () => {
     const { leaf, chain } = danadjsEntry();
     const cache = new CertCache(10);
     const first = cache.get(chain[0]!);
@@ -20,7 +20,7 @@ void describe('CertCache', { skip: skipWithoutFixtures }, () => {
     }, TypeError);
   });
 
-  void it('evicts the least recently used entry past capacity', () => {
+  it('evicts the least recently used entry past capacity', () => {
     const { leaf, chain } = danadjsEntry();
     const [a, b, c] = [chain[0]!, chain[1]!, leaf];
     const cache = new CertCache(2);
@@ -34,7 +34,7 @@ void describe('CertCache', { skip: skipWithoutFixtures }, () => {
     assert.equal(cache.stats().misses, 4, 'b was evicted, so it is parsed again');
   });
 
-  void it('does not cache parse errors', () => {
+  it('does not cache parse errors', () => {
     const cache = new CertCache(2);
     const broken = Uint8Array.from([0x30, 0x80, 0x00, 0x00]);
     assert.throws(() => cache.get(broken), CertParseError);
@@ -42,7 +42,7 @@ void describe('CertCache', { skip: skipWithoutFixtures }, () => {
     assert.deepEqual(cache.stats(), { hits: 0, misses: 2, evictions: 0, size: 0, capacity: 2 });
   });
 
-  void it('requires a positive capacity', () => {
+  it('requires a positive capacity', () => {
     assert.throws(() => new CertCache(0), RangeError);
     assert.throws(() => new CertCache(1.5), RangeError);
   });

@@ -43,8 +43,8 @@ function assertPoliciesMatchOriginal(ours: string, theirs: string, label: string
   for (const line of extraLines) assert.match(line, /^Policy: [0-9.]+$/, `${label}: unexpected extra policy line`);
 }
 
-void describe('x509 vs the original CertStream message', { skip: skipWithoutFixtures }, () => {
-  void it('has the two chain certificates the sample shows', () => {
+describe('x509 vs the original CertStream message', { skip: skipWithoutFixtures }, () => {
+  it('has the two chain certificates the sample shows', () => {
     const { chain } = danadjsEntry();
     const sample = loadSample();
     assert.equal(chain.length, 2);
@@ -52,7 +52,7 @@ void describe('x509 vs the original CertStream message', { skip: skipWithoutFixt
   });
 
   for (const index of [0, 1]) {
-    void it(`matches every field of sample chain[${index}]`, () => {
+    it(`matches every field of sample chain[${index}]`, () => {
       const theirs = loadSample().chain[index]!;
       const ours = parseCertificate(danadjsEntry().chain[index]!);
       const label = `chain[${index}] (${theirs.subject.CN})`;
@@ -74,7 +74,7 @@ void describe('x509 vs the original CertStream message', { skip: skipWithoutFixt
     });
   }
 
-  void it('gives the issuers the sample gives as the subjects above them', () => {
+  it('gives the issuers the sample gives as the subjects above them', () => {
     const sample = loadSample();
     const { leaf, chain } = danadjsEntry();
     assert.deepEqual(parseCertificate(leaf).issuer, sample.chain[0]!.subject);
@@ -95,13 +95,13 @@ const LEAF_EXTENSION_FORMATS: Record<string, RegExp> = {
   subjectKeyIdentifier: /^[0-9A-F]{2}(?::[0-9A-F]{2})*$/,
 };
 
-void describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sample leaf)', { skip: skipWithoutFixtures }, () => {
+describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sample leaf)', { skip: skipWithoutFixtures }, () => {
   function parsedLeaf(): { ours: CertStreamCert; der: Uint8Array } {
     const der = danadjsEntry().leaf;
     return { ours: parseCertificate(der), der };
   }
 
-  void it('uses the sample leaf formats for every extension it has', () => {
+  it('uses the sample leaf formats for every extension it has', () => {
     const theirs = loadSample().leaf;
     const { ours } = parsedLeaf();
     for (const [name, format] of Object.entries(LEAF_EXTENSION_FORMATS)) {
@@ -117,7 +117,7 @@ void describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sampl
     }
   });
 
-  void it('gives the values the sample leaf has where both certificates come from Let\'s Encrypt Authority X3', () => {
+  it('gives the values the sample leaf has where both certificates come from Let\'s Encrypt Authority X3', () => {
     const sample = loadSample();
     const { ours } = parsedLeaf();
     for (const name of ['authorityInfoAccess', 'basicConstraints', 'extendedKeyUsage', 'keyUsage']) {
@@ -128,7 +128,7 @@ void describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sampl
     assert.ok(String(ours.extensions.certificatePolicies).includes(sample.leaf.extensions.certificatePolicies!));
   });
 
-  void it('shapes subject and top-level fields like the sample and agrees with OpenSSL on the values', () => {
+  it('shapes subject and top-level fields like the sample and agrees with OpenSSL on the values', () => {
     const sample = loadSample();
     const { ours, der } = parsedLeaf();
     const openssl = new X509Certificate(der);
@@ -150,7 +150,7 @@ void describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sampl
     assert.equal(ours.as_der, Buffer.from(der).toString('base64'));
   });
 
-  void it('lists CN first, then the SAN dNSNames, without duplicates (sample order)', () => {
+  it('lists CN first, then the SAN dNSNames, without duplicates (sample order)', () => {
     const sample = loadSample().leaf;
     const sanNames = sample.extensions.subjectAltName!.split(', ').map((entry) => entry.replace(/^DNS:/, ''));
     const expected = [...new Set([sample.subject.CN!, ...sanNames])];

@@ -1,4 +1,5 @@
 /** Builds small DER inputs for unit tests. */
+import { encodeOid } from '../../src/x509/oids.js';
 
 export type Bytes = Uint8Array | readonly number[];
 
@@ -23,14 +24,7 @@ export function ascii(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'latin1'));
 }
 
-/** OBJECT IDENTIFIER element from dotted form (base-128 arcs, first two packed as 40 * X + Y). */
+/** OBJECT IDENTIFIER element (the encoder is the module's own; der.test.ts checks it against known bytes). */
 export function oid(dotted: string): Uint8Array {
-  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
-  const body: number[] = [];
-  for (const arc of [first * 40 + second, ...rest]) {
-    const chunk = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    body.push(...chunk);
-  }
-  return tlv(0x06, body);
+  return tlv(0x06, encodeOid(dotted));
 }

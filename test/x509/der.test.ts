@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DerReader } from '../../src/x509/der.js';
 import { CertParseError, type CertParseErrorReason } from '../../src/x509/errors.js';
-import { oidToString, validateOid } from '../../src/x509/oids.js';
+import { encodeOid, oidToString, validateOid } from '../../src/x509/oids.js';
 import { concat, hex } from './der-builder.js';
 
 function readAll(bytes: Uint8Array): { tag: number; start: number; end: number } {
@@ -21,8 +21,8 @@ function assertFails(fn: () => unknown, reason: CertParseErrorReason, message?: 
   });
 }
 
-void describe('DerReader', () => {
-  void it('reads short and long definite lengths in place', () => {
+describe('DerReader', () => {
+  it('reads short and long definite lengths in place', () => {
     assert.deepEqual(readAll(hex('04 03 aa bb cc')), { tag: 0x04, start: 2, end: 5 });
     const long = new Uint8Array(3 + 200);
     long.set([0x04, 0x81, 200]);
@@ -32,38 +32,38 @@ void describe('DerReader', () => {
     assert.deepEqual(readAll(longer), { tag: 0x30, start: 4, end: 304 });
   });
 
-  void it('reads zero-length elements', () => {
+  it('reads zero-length elements', () => {
     assert.deepEqual(readAll(hex('05 00')), { tag: 0x05, start: 2, end: 2 });
   });
 
-  void it('rejects indefinite lengths (BER)', () => {
+  it('rejects indefinite lengths (BER)', () => {
     assertFails(() => readAll(hex('30 80 02 01 01 00 00')), 'der', /indefinite/);
   });
 
-  void it('rejects non-minimal lengths', () => {
+  it('rejects non-minimal lengths', () => {
     assertFails(() => readAll(hex('04 81 03 aa bb cc')), 'der', /non-minimal/);
     assertFails(() => readAll(concat(hex('04 82 00 81'), new Uint8Array(0x81))), 'der', /non-minimal/);
   });
 
-  void it('rejects truncation of the header, the length and the value', () => {
+  it('rejects truncation of the header, the length and the value', () => {
     assertFails(() => readAll(hex('04')), 'der', /truncated/);
     assertFails(() => readAll(hex('04 82 01')), 'der', /truncated/);
     assertFails(() => readAll(hex('04 05 aa bb')), 'der', /truncated/);
   });
 
-  void it('keeps children inside their parent', () => {
+  it('keeps children inside their parent', () => {
     const bytes = hex('30 03 04 05 aa bb cc dd ee');
     const reader = new DerReader(bytes);
     reader.read(0, bytes.length);
     assertFails(() => reader.read(reader.start, reader.end), 'der', /truncated/);
   });
 
-  void it('rejects high tag numbers and oversized length fields', () => {
+  it('rejects high tag numbers and oversized length fields', () => {
     assertFails(() => readAll(hex('1f 81 00 00')), 'der', /high-tag/);
     assertFails(() => readAll(hex('04 85 01 00 00 00 00')), 'der', /too large/);
   });
 
-  void it('reports a wrong or missing element as a structure error', () => {
+  it('reports a wrong or missing element as a structure error', () => {
     const bytes = hex('02 01 05');
     const reader = new DerReader(bytes);
     assertFails(() => reader.expect(0, bytes.length, 0x30, 'a SEQUENCE'), 'structure', /a SEQUENCE/);
@@ -71,7 +71,7 @@ void describe('DerReader', () => {
     assertFails(() => reader.expectEnd(0, bytes.length, 'it'), 'structure');
   });
 
-  void it('checks INTEGER minimality and sign', () => {
+  it('checks INTEGER minimality and sign', () => {
     const check = (text: string): boolean => {
       const bytes = hex(text);
       const reader = new DerReader(bytes);
@@ -87,7 +87,7 @@ void describe('DerReader', () => {
     assertFails(() => check('02 00'), 'integer');
   });
 
-  void it('accepts only DER BOOLEAN values', () => {
+  it('accepts only DER BOOLEAN values', () => {
     const value = (text: string): boolean => {
       const bytes = hex(text);
       const reader = new DerReader(bytes);
@@ -101,8 +101,8 @@ void describe('DerReader', () => {
   });
 });
 
-void describe('OIDs', () => {
-  void it('decodes dotted form, including multi-byte arcs and the first two arcs', () => {
+describe('OIDs', () => {
+  it('decodes dotted form, including multi-byte arcs and the first two arcs', () => {
     const text = (h: string): string => {
       const bytes = hex(h);
       return oidToString(bytes, 0, bytes.length);
@@ -114,7 +114,13 @@ void describe('OIDs', () => {
     assert.equal(text('88 37 01'), '2.999.1');
   });
 
-  void it('rejects empty, unterminated and non-minimal encodings', () => {
+  it('encodes dotted form to the same bytes (used to build tables and test inputs)', () => {
+    assert.deepEqual(encodeOid('1.2.840.113549.1.1.11'), hex('2a 86 48 86 f7 0d 01 01 0b'));
+    assert.deepEqual(encodeOid('0.9.2342.19200300.100.1.25'), hex('09 92 26 89 93 f2 2c 64 01 19'));
+    assert.deepEqual(encodeOid('2.999.1'), hex('88 37 01'));
+  });
+
+  it('rejects empty, unterminated and non-minimal encodings', () => {
     assertFails(() => validateOid(new Uint8Array(0), 0, 0), 'oid');
     assertFails(() => validateOid(hex('55 1d 91'), 0, 3), 'oid');
     assertFails(() => validateOid(hex('55 80 1d'), 0, 3), 'oid');

@@ -8,13 +8,17 @@
  * tests depend on nothing but the x509 module.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { readPemCertificates } from '../../src/x509/index.js';
+import { parseCertificate, readPemCertificates, type CertStreamCert } from '../../src/x509/index.js';
 import { fixturePath } from '../support/fixtures.js';
 
 export interface FixtureCert {
   /** Where it came from: "certs/<dir>/<file>#<n>" or a CT data description. */
   readonly label: string;
   readonly der: Uint8Array;
+}
+
+export interface ParsedFixtureCert extends FixtureCert {
+  readonly cert: CertStreamCert;
 }
 
 /** Every certificate blob under certs/, in a stable order (40 blobs in 35 files). */
@@ -73,6 +77,17 @@ export function allFixtureCerts(): FixtureCert[] {
     );
   }
   return out;
+}
+
+/** The fixture certificates parseCertificate accepts, with their parse (fixtures.test.ts accounts for the rest). */
+export function parsableFixtureCerts(): ParsedFixtureCert[] {
+  return allFixtureCerts().flatMap((fixture) => {
+    try {
+      return [{ ...fixture, cert: parseCertificate(fixture.der) }];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**

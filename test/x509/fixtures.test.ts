@@ -43,12 +43,12 @@ const EXPECTED_FAILURES: Record<string, { reason: CertParseErrorReason; why: str
   },
 };
 
-void describe('x509 fixtures: certs/ directory', { skip: skipWithoutFixtures }, () => {
-  void it('has the 40 certificate blobs PROVENANCE.md counts', () => {
+describe('x509 fixtures: certs/ directory', { skip: skipWithoutFixtures }, () => {
+  it('has the 40 certificate blobs PROVENANCE.md counts', () => {
     assert.equal(certsDirectoryBlobs().length, 40);
   });
 
-  void it('parses every real certificate, and rejects exactly the expected ones with the expected reason', () => {
+  it('parses every real certificate, and rejects exactly the expected ones with the expected reason', () => {
     const blobs = certsDirectoryBlobs();
     for (const label of Object.keys(EXPECTED_FAILURES)) {
       assert.ok(blobs.some((b) => b.label === label), `expected-failure entry ${label} names no fixture`);
@@ -68,8 +68,8 @@ void describe('x509 fixtures: certs/ directory', { skip: skipWithoutFixtures }, 
   });
 });
 
-void describe('x509 fixtures: certificates embedded in CT data', { skip: skipWithoutFixtures }, () => {
-  void it('parses all of them except negative serials, which OpenSSL also reads as negative', () => {
+describe('x509 fixtures: certificates embedded in CT data', { skip: skipWithoutFixtures }, () => {
+  it('parses all of them except negative serials, which OpenSSL also reads as negative', () => {
     const embedded = allFixtureCerts().filter((c) => !c.label.startsWith('certs/'));
     assert.ok(embedded.length > 1100, `expected the roots and tile precertificates, got ${embedded.length}`);
     const rejected: string[] = [];

@@ -8,8 +8,8 @@ import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
 const BODY = 'MAMCAQE='; // DER 30 03 02 01 01
 const block = (body: string): string => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
 
-void describe('readPemCertificates', () => {
-  void it('reads every block in order and ignores text around them', () => {
+describe('readPemCertificates', () => {
+  it('reads every block in order and ignores text around them', () => {
     const text = `Certificate:\n    Data: ...\n${block(BODY)}between\n${block('MAA=')}trailer`;
     assert.deepEqual(
       readPemCertificates(text).map((der) => Buffer.from(der).toString('hex')),
@@ -17,15 +17,15 @@ void describe('readPemCertificates', () => {
     );
   });
 
-  void it('accepts CRLF line ends and wrapped base64', () => {
+  it('accepts CRLF line ends and wrapped base64', () => {
     assert.equal(readPemCertificates(block('MAMC\r\nAQE=').replaceAll('\n', '\r\n')).length, 1);
   });
 
-  void it('returns nothing for text without a certificate block', () => {
+  it('returns nothing for text without a certificate block', () => {
     assert.deepEqual(readPemCertificates('-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n'), []);
   });
 
-  void it('rejects unterminated blocks and invalid base64 instead of returning shortened DER', () => {
+  it('rejects unterminated blocks and invalid base64 instead of returning shortened DER', () => {
     const isPemError = (error: unknown): boolean => error instanceof CertParseError && error.reason === 'pem';
     assert.throws(() => readPemCertificates(`-----BEGIN CERTIFICATE-----\n${BODY}\n`), isPemError);
     assert.throws(() => readPemCertificates(block('MAMC*QE=')), isPemError);
@@ -34,7 +34,7 @@ void describe('readPemCertificates', () => {
     assert.throws(() => readPemCertificates(`-----BEGIN CERTIFICATE-----\n${block(BODY)}`), isPemError);
   });
 
-  void it('reads the fixtures that begin with an OpenSSL text dump, as OpenSSL does', { skip: skipWithoutFixtures }, () => {
+  it('reads the fixtures that begin with an OpenSSL text dump, as OpenSSL does', { skip: skipWithoutFixtures }, () => {
     const dir = fixturePath('certs', 'google-certificate-transparency');
     let compared = 0;
     for (const file of readdirSync(dir).filter((name) => name.endsWith('.pem'))) {

@@ -5,6 +5,7 @@ import { CertParseError } from '../../src/x509/errors.js';
 import { decodeByteString, decodeCharacterString, isValidUtf8 } from '../../src/x509/strings.js';
 import { parseTime } from '../../src/x509/time.js';
 import { ascii, hex } from './der-builder.js';
+import { seededRandom } from './prng.js';
 
 const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
@@ -21,22 +22,10 @@ function isCertParseError(reason: string): (error: unknown) => boolean {
   return (error) => error instanceof CertParseError && error.reason === reason;
 }
 
-/** Small deterministic PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-void describe('character strings', () => {
-  void it('validates UTF-8 exactly as a fatal TextDecoder does', () => {
+describe('character strings', () => {
+  it('validates UTF-8 exactly as a fatal TextDecoder does', () => {
     const fatal = new TextDecoder('utf-8', { fatal: true });
-    const random = prng(1);
+    const random = seededRandom(1);
     const interesting = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
     for (let n = 0; n < 20000; n++) {
       const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 6) }, () =>
@@ -52,7 +41,7 @@ void describe('character strings', () => {
     }
   });
 
-  void it('decodes UTF8String strictly', () => {
+  it('decodes UTF8String strictly', () => {
     assert.equal(decode(UTF8_STRING, ascii('plain')), 'plain');
     assert.equal(decode(UTF8_STRING, Buffer.from('Biztosítás 東京 😀', 'utf8')), 'Biztosítás 東京 😀');
     for (const bad of ['c0 80', 'ed a0 80', 'e2 82', 'f4 90 80 80', '80', 'ff']) {
@@ -60,7 +49,7 @@ void describe('character strings', () => {
     }
   });
 
-  void it('decodes BMPString and UniversalString, rejecting partial units and lone surrogates', () => {
+  it('decodes BMPString and UniversalString, rejecting partial units and lone surrogates', () => {
     assert.equal(decode(BMP_STRING, Buffer.from('\u00c9t\u00e9 \u6771', 'utf16le').swap16()), '\u00c9t\u00e9 \u6771');
     assert.equal(decode(BMP_STRING, hex('d8 3d de 00')), '\u{1f600}');
     assert.throws(() => decode(BMP_STRING, hex('00 41 00')), isCertParseError('string'));
@@ -71,7 +60,7 @@ void describe('character strings', () => {
     assert.throws(() => decode(UNIVERSAL_STRING, hex('00 11 00 00')), isCertParseError('string'));
   });
 
-  void it('reads 8-bit string types as UTF-8 when they are valid UTF-8, else as Latin-1, never failing', () => {
+  it('reads 8-bit string types as UTF-8 when they are valid UTF-8, else as Latin-1, never failing', () => {
     assert.equal(decode(PRINTABLE_STRING, ascii('*.example.com')), '*.example.com');
     assert.equal(decode(PRINTABLE_STRING, Buffer.from('UbiquiTLS™', 'utf8')), 'UbiquiTLS™');
     assert.equal(decode(PRINTABLE_STRING, hex('52 e9 73')), 'R\u00e9s');
@@ -79,12 +68,12 @@ void describe('character strings', () => {
     assert.equal(decodeByteString(Buffer.from(nul), 0, nul.length), 'a\0b');
   });
 
-  void it('refuses non-string tags where a string is required', () => {
+  it('refuses non-string tags where a string is required', () => {
     assert.throws(() => decode(0x03, hex('00 ff')), isCertParseError('string'));
   });
 });
 
-void describe('times', () => {
+describe('times', () => {
   function time(tag: number, text: string): number {
     const bytes = ascii(text);
     return parseTime(bytes, tag, 0, bytes.length);
@@ -99,8 +88,8 @@ void describe('times', () => {
 
   const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-  void it('agrees with Date for random UTCTime and GeneralizedTime values', () => {
-    const random = prng(2);
+  it('agrees with Date for random UTCTime and GeneralizedTime values', () => {
+    const random = seededRandom(2);
     for (let n = 0; n < 5000; n++) {
       const year = 1 + Math.floor(random() * 9999);
       const month = 1 + Math.floor(random() * 12);
@@ -113,7 +102,7 @@ void describe('times', () => {
     }
   });
 
-  void it('handles the RFC 5280 UTCTime century pivot and leap days', () => {
+  it('handles the RFC 5280 UTCTime century pivot and leap days', () => {
     assert.equal(time(UTC_TIME, '491231235959Z'), utcSeconds(2049, 12, 31, 23, 59, 59));
     assert.equal(time(UTC_TIME, '500101000000Z'), utcSeconds(1950, 1, 1, 0, 0, 0));
     assert.equal(time(UTC_TIME, '000229000000Z'), utcSeconds(2000, 2, 29, 0, 0, 0));
@@ -122,14 +111,14 @@ void describe('times', () => {
     assert.throws(() => time(GENERALIZED_TIME, '19000229000000Z'), isCertParseError('time'));
   });
 
-  void it('accepts what Go accepts: missing UTCTime seconds, offsets, GeneralizedTime fractions', () => {
+  it('accepts what Go accepts: missing UTCTime seconds, offsets, GeneralizedTime fractions', () => {
     assert.equal(time(UTC_TIME, '1103210925Z'), utcSeconds(2011, 3, 21, 9, 25, 0));
     assert.equal(time(UTC_TIME, '110321092552+0130'), utcSeconds(2011, 3, 21, 7, 55, 52));
     assert.equal(time(UTC_TIME, '110321092552-0200'), utcSeconds(2011, 3, 21, 11, 25, 52));
     assert.equal(time(GENERALIZED_TIME, '20110321092552.123Z'), utcSeconds(2011, 3, 21, 9, 25, 52));
   });
 
-  void it('rejects malformed times', () => {
+  it('rejects malformed times', () => {
     for (const [tag, text] of [
       [UTC_TIME, '19020701025736Z'], // badasn1time.pem: GeneralizedTime layout under a UTCTime tag
       [UTC_TIME, '110321092552'],

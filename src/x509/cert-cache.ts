@@ -1,0 +1,75 @@
+/**
+ * Parsed-certificate cache keyed by the SHA-256 of the DER. In CT chains the same few hundred
+ * intermediates and roots repeat for every entry, so they are parsed once. Least-recently-used
+ * entries are evicted past `capacity`.
+ *
+ * Use it for chain certificates; leaves are almost always new, so caching them would only push
+ * issuers out. Parse errors are not cached (a failing certificate is parsed again next time).
+ */
+import { hash } from 'node:crypto';
+import type { CertStreamCert } from './types.js';
+import { parseCertificateWithSha256 } from './certificate.js';
+
+export interface CertCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+  readonly size: number;
+  readonly capacity: number;
+}
+
+export class CertCache {
+  // A Map iterates in insertion order, so re-inserting on every hit keeps the oldest entry first.
+  private readonly entries = new Map<string, CertStreamCert>();
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`cache capacity must be a positive integer, got ${capacity}`);
+  }
+
+  /**
+   * The parsed certificate, from the cache when this DER was seen before. The result is shared
+   * between callers and deeply frozen: copy it before changing anything.
+   * Throws CertParseError like parseCertificate.
+   */
+  get(der: Uint8Array): CertStreamCert {
+    const sha256 = hash('sha256', der, 'buffer');
+    const key = sha256.toString('latin1'); // 32 chars: cheaper to hash in the Map than hex
+    const cached = this.entries.get(key);
+    if (cached !== undefined) {
+      this.hits++;
+      this.entries.delete(key);
+      this.entries.set(key, cached);
+      return cached;
+    }
+    this.misses++;
+    const cert = freezeCert(parseCertificateWithSha256(der, sha256));
+    this.entries.set(key, cert);
+    if (this.entries.size > this.capacity) {
+      for (const oldest of this.entries.keys()) {
+        this.entries.delete(oldest);
+        this.evictions++;
+        break;
+      }
+    }
+    return cert;
+  }
+
+  stats(): CertCacheStats {
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size, capacity: this.capacity };
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+function freezeCert(cert: CertStreamCert): CertStreamCert {
+  Object.freeze(cert.subject);
+  Object.freeze(cert.issuer);
+  Object.freeze(cert.extensions);
+  Object.freeze(cert.all_domains);
+  return Object.freeze(cert);
+}

@@ -1,0 +1,34 @@
+/**
+ * The one error type the X.509 parser throws. Upstream counts these as parse errors (by `reason`)
+ * instead of crashing, so every malformed input must end up here.
+ */
+
+/** Stable machine codes; the message is for humans and may change. */
+export type CertParseErrorReason =
+  /** Not DER: truncation, indefinite or non-minimal lengths, bad BOOLEAN, trailing bytes. */
+  | 'der'
+  /** Valid DER but not the Certificate structure (wrong tag, missing or extra field). */
+  | 'structure'
+  /** INTEGER not minimally encoded, negative serial, value out of range. */
+  | 'integer'
+  /** OBJECT IDENTIFIER encoding invalid. */
+  | 'oid'
+  /** Character string invalid for its ASN.1 type (bad UTF-8, odd BMPString length...). */
+  | 'string'
+  /** UTCTime / GeneralizedTime not in a form we accept. */
+  | 'time'
+  /** An extension's value does not decode, or an extension repeats. */
+  | 'extension'
+  /** PEM armour broken (unterminated block, invalid base64). */
+  | 'pem';
+
+export class CertParseError extends Error {
+  override readonly name = 'CertParseError';
+
+  constructor(
+    readonly reason: CertParseErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}

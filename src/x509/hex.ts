@@ -1,0 +1,37 @@
+/** Byte-to-text formats used in CertStream output. */
+
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** "AB:CD:EF" (upper case, colon separated), as in fingerprints and key identifiers. */
+export function colonHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (end <= start) return '';
+  let out = HEX_PAIRS[bytes[start]!]!;
+  for (let i = start + 1; i < end; i++) out += ':' + HEX_PAIRS[bytes[i]!]!;
+  return out;
+}
+
+/** "ABCDEF": upper-case hex without separators. */
+export function plainHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let out = '';
+  for (let i = start; i < end; i++) out += HEX_PAIRS[bytes[i]!]!;
+  return out;
+}
+
+/**
+ * Upper-case hex of a non-negative INTEGER's content octets without leading zeros, like the
+ * original server's Integer.to_string(n, 16): "A0141420000015385736A0B85ECA708"; zero is "0".
+ */
+export function integerHex(bytes: Uint8Array, start: number, end: number): string {
+  let i = start;
+  while (i < end - 1 && bytes[i] === 0) i++;
+  let out = bytes[i]! < 0x10 ? HEX_PAIRS[bytes[i]!]!.slice(1) : HEX_PAIRS[bytes[i]!]!;
+  for (i++; i < end; i++) out += HEX_PAIRS[bytes[i]!]!;
+  return out;
+}
+
+/** Base64url with padding (Elixir's Base.url_encode64), used for opaque extension values. */
+export function base64UrlPadded(bytes: Buffer, start: number, end: number): string {
+  const base64url = bytes.toString('base64url', start, end);
+  const remainder = base64url.length % 4;
+  return remainder === 0 ? base64url : base64url + '='.repeat(4 - remainder);
+}
