@@ -120,6 +120,30 @@ describe('ingest following the simulator', () => {
     }
   });
 
+  it('catches up at most maxCatchUp entries after a restart and counts the skipped ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certstream-catchup-'));
+    try {
+      const first = new Ingest({ logList: sim.logListUrl, stateDir: dir, follower: FAST_FOLLOWER });
+      await first.start();
+      await waitFor('followers at head', () => first.status().every((s) => s.next !== null && s.next === s.treeSize));
+      await first.stop();
+      const stoppedAt = new Map(sim.logs.map((l) => [l.slug, l.size]));
+      sim.append(100);
+      const second = new Ingest({ logList: sim.logListUrl, stateDir: dir, follower: { ...FAST_FOLLOWER, maxCatchUp: 30 } });
+      const collected = new Collector(second);
+      await second.start();
+      try {
+        await waitFor('the last 30 entries per log', () => sim.logs.every((l) => collected.of(l).length === 30));
+        for (const log of sim.logs) assertMatchesLog(collected.of(log), log, stoppedAt.get(log.slug)! + 70, log.size);
+        assert.ok(second.status().every((s) => s.skipped === 70));
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('skips exactly the undecodable entries and certificates, counting each by reason', async () => {
     const ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, follower: FAST_FOLLOWER });
     const collected = new Collector(ingest);
