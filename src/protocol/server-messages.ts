@@ -1,0 +1,209 @@
+/**
+ * Messages the server sends, as zod schemas: the CertStream messages (certificate_update,
+ * dns_entries, heartbeat) in the shape of the original server plus this server's additions, and
+ * the replies to client messages. Objects are loose so that a client validating with them keeps
+ * working when a later server adds fields.
+ */
+import { z } from 'zod';
+import { subscriptionIdSchema } from './client-messages.js';
+
+export const ERROR_CODES = [
+  'bad_json',
+  'unknown_type',
+  'invalid_field',
+  'invalid_regex',
+  'too_many_subscriptions',
+  'too_many_patterns',
+  'message_too_large',
+  'unknown_subscription',
+  'binary_not_supported',
+  'rate_limited',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** When each error code is sent; the specification (protocol/README.md) repeats these. */
+export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Object.freeze({
+  bad_json: 'The text frame is not valid UTF-8 JSON, or not a JSON object.',
+  unknown_type: '`type` is missing, not a string, or not subscribe, unsubscribe or ping.',
+  invalid_field: 'A field is missing, has the wrong type or length, or is not part of the message.',
+  invalid_regex: 'A regex is empty, longer than maxRegexLength, or does not compile as RE2.',
+  too_many_subscriptions: 'A subscribe with a new id would exceed maxSubscriptions on this connection.',
+  too_many_patterns: 'keywords has more than maxKeywords items, or regex more than maxRegexes.',
+  message_too_large: 'The frame (or the URL query) is longer than maxMessageBytes.',
+  unknown_subscription: 'An unsubscribe names an id this connection has no subscription for.',
+  binary_not_supported: 'The client sent a binary frame; the protocol uses text frames only.',
+  rate_limited: 'Reserved: the client sends messages faster than the server accepts.',
+});
+
+/**
+ * WebSocket close codes the server sends; 4000-4999 are application codes (RFC 6455 7.4.2).
+ * Other ends of a connection (shutdown, a frame beyond the transport limit) drop it without a close
+ * frame, which clients report as 1006.
+ */
+export const CLOSE_CODES = Object.freeze({
+  /** More than maxBackpressure bytes queued for a client that does not read fast enough. */
+  backpressure: 4008,
+} as const);
+export type CloseCodeName = keyof typeof CLOSE_CODES;
+
+/** Close reason sent with each close code. */
+export const CLOSE_REASONS: Readonly<Record<CloseCodeName, string>> = Object.freeze({
+  backpressure: 'backpressure',
+});
+
+// --- certificates, in CertStream's shape (see src/x509/types.ts) ---
+
+const colonHex = (bytes: number): z.ZodString =>
+  z.string().regex(new RegExp(`^[0-9A-F]{2}(:[0-9A-F]{2}){${bytes - 1}}$`));
+
+export const certStreamNameSchema = z
+  .looseObject({
+    aggregated: z.string().describe('"/C=US/CN=.../O=..." of the attributes present.'),
+    C: z.string().nullable(),
+    ST: z.string().nullable(),
+    L: z.string().nullable(),
+    O: z.string().nullable(),
+    OU: z.string().nullable(),
+    CN: z.string().nullable(),
+  })
+  .meta({ id: 'CertStreamName' });
+
+export const certStreamExtensionsSchema = z
+  .record(z.string(), z.union([z.string(), z.literal(true)]))
+  .meta({
+    id: 'CertStreamExtensions',
+    description: 'OpenSSL-style text keyed by OpenSSL short name; ctlPoisonByte is true on precertificates.',
+  });
+
+/** A chain certificate; as_der is there on the full channel only. */
+export const chainCertSchema = z
+  .looseObject({
+    subject: certStreamNameSchema,
+    issuer: certStreamNameSchema,
+    extensions: certStreamExtensionsSchema,
+    not_before: z.number().int().describe('Unix seconds.'),
+    not_after: z.number().int().describe('Unix seconds.'),
+    serial_number: z.string().describe('Upper-case hex without leading zeros.'),
+    fingerprint: colonHex(20).describe('SHA-1 of the DER, "AA:BB:..." upper case.'),
+    sha1: colonHex(20).describe('Same as fingerprint.'),
+    sha256: colonHex(32).describe('SHA-256 of the DER, "AA:BB:..." upper case.'),
+    signature_algorithm: z.string().describe('"sha256, rsa", "ecdsa, sha384", "ed25519", ...'),
+    is_ca: z.boolean(),
+    as_der: z.string().optional().describe('Base64 DER; full channel only.'),
+  })
+  .meta({ id: 'ChainCert' });
+
+export const leafCertSchema = chainCertSchema
+  .extend({
+    all_domains: z.array(z.string()).describe('Subject CN and SAN DNS names, de-duplicated, in order.'),
+  })
+  .meta({ id: 'LeafCert' });
+
+export const fullChainCertSchema = chainCertSchema.extend({ as_der: z.string() });
+export const fullLeafCertSchema = leafCertSchema.extend({ as_der: z.string() });
+
+const subscriptionField = subscriptionIdSchema
+  .optional()
+  .describe('Id of the subscription that matched; absent on the unfiltered stream.');
+
+export const certificateUpdateDataSchema = z
+  .looseObject({
+    update_type: z.enum(['X509LogEntry', 'PrecertLogEntry']),
+    leaf_cert: leafCertSchema,
+    chain: z.array(chainCertSchema),
+    cert_index: z.number().int().nonnegative().describe('Index of the entry in its log.'),
+    cert_link: z.string().describe('URL the entry can be fetched from.'),
+    seen: z.number().describe('Unix seconds, with fractions, when the server read the entry.'),
+    source: z.looseObject({ url: z.string().describe('Log URL without scheme.'), name: z.string() }),
+    seq: z.number().int().nonnegative().describe('Server-wide sequence number, increasing by one per certificate.'),
+  })
+  .meta({ id: 'CertificateUpdateData' });
+
+export const certificateUpdateMessageSchema = z
+  .looseObject({
+    message_type: z.literal('certificate_update'),
+    data: certificateUpdateDataSchema,
+    subscription: subscriptionField,
+  })
+  .meta({ id: 'CertificateUpdateMessage', description: 'One certificate, on the full and lite channels.' });
+
+/** certificate_update as the full channel sends it: DER on the leaf and every chain certificate. */
+export const fullCertificateUpdateMessageSchema = certificateUpdateMessageSchema.extend({
+  data: certificateUpdateDataSchema.extend({ leaf_cert: fullLeafCertSchema, chain: z.array(fullChainCertSchema) }),
+});
+
+/** certificate_update as the lite channel sends it: no DER anywhere. */
+export const liteCertificateUpdateMessageSchema = certificateUpdateMessageSchema;
+
+export const dnsEntriesMessageSchema = z
+  .looseObject({
+    message_type: z.literal('dns_entries'),
+    data: z.array(z.string()).describe("The certificate's all_domains."),
+    subscription: subscriptionField,
+  })
+  .meta({ id: 'DnsEntriesMessage', description: 'One certificate, on the domains-only channel.' });
+
+export const heartbeatMessageSchema = z
+  .looseObject({
+    message_type: z.literal('heartbeat'),
+    timestamp: z.number().int().nonnegative().describe('Unix seconds.'),
+  })
+  .meta({ id: 'HeartbeatMessage', description: 'Sent to every connection every 30 s (default), subscribed or not.' });
+
+export const subscribedMessageSchema = z
+  .looseObject({ message_type: z.literal('subscribed'), id: subscriptionIdSchema })
+  .meta({ id: 'SubscribedMessage', description: 'The subscription is active; matching certificates follow.' });
+
+export const unsubscribedMessageSchema = z
+  .looseObject({ message_type: z.literal('unsubscribed'), id: subscriptionIdSchema })
+  .meta({ id: 'UnsubscribedMessage', description: 'The subscription is gone; nothing more is delivered for it.' });
+
+export const pongMessageSchema = z
+  .looseObject({ message_type: z.literal('pong'), id: subscriptionIdSchema.optional().describe("The ping's id, if it had one.") })
+  .meta({ id: 'PongMessage', description: 'Answer to ping.' });
+
+export const errorMessageSchema = z
+  .looseObject({
+    message_type: z.literal('error'),
+    id: subscriptionIdSchema.optional().describe('Id of the offending message, when it carried a valid one.'),
+    code: z.enum(ERROR_CODES).describe('Stable, machine-readable; later versions may add codes.'),
+    message: z.string().describe('Human-readable detail; not stable.'),
+  })
+  .meta({ id: 'ErrorMessage', description: 'A client message was refused; the connection stays open.' });
+
+export const serverMessageSchema = z
+  .discriminatedUnion('message_type', [
+    certificateUpdateMessageSchema,
+    dnsEntriesMessageSchema,
+    heartbeatMessageSchema,
+    subscribedMessageSchema,
+    unsubscribedMessageSchema,
+    pongMessageSchema,
+    errorMessageSchema,
+  ])
+  .meta({ title: 'certstream-ts server message', description: 'A JSON text frame sent by the server.' });
+
+export const SERVER_MESSAGE_TYPES = [
+  'certificate_update',
+  'dns_entries',
+  'heartbeat',
+  'subscribed',
+  'unsubscribed',
+  'pong',
+  'error',
+] as const satisfies readonly ServerMessage['message_type'][];
+export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
+
+export type CertStreamName = z.output<typeof certStreamNameSchema>;
+export type ChainCert = z.output<typeof chainCertSchema>;
+export type LeafCert = z.output<typeof leafCertSchema>;
+export type CertificateUpdateData = z.output<typeof certificateUpdateDataSchema>;
+export type CertificateUpdateMessage = z.output<typeof certificateUpdateMessageSchema>;
+export type FullCertificateUpdateMessage = z.output<typeof fullCertificateUpdateMessageSchema>;
+export type DnsEntriesMessage = z.output<typeof dnsEntriesMessageSchema>;
+export type HeartbeatMessage = z.output<typeof heartbeatMessageSchema>;
+export type SubscribedMessage = z.output<typeof subscribedMessageSchema>;
+export type UnsubscribedMessage = z.output<typeof unsubscribedMessageSchema>;
+export type PongMessage = z.output<typeof pongMessageSchema>;
+export type ErrorMessage = z.output<typeof errorMessageSchema>;
+export type ServerMessage = z.output<typeof serverMessageSchema>;
