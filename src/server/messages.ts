@@ -5,15 +5,7 @@
 import type { CertEvent, ChainCert } from '../ingest/event.js';
 import type { CertStreamCert } from '../x509/types.js';
 
-export const CHANNELS = ['full', 'lite', 'domains-only'] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-/** WebSocket path of each channel, as the original CertStream server names them. */
-export const CHANNEL_PATHS: Record<Channel, string> = {
-  lite: '/',
-  full: '/full-stream',
-  'domains-only': '/domains-only',
-};
+export { CHANNELS, CHANNEL_PATHS, type Channel } from '../protocol/channels.js';
 
 function withoutDer<T extends { as_der: string }>(cert: T): Omit<T, 'as_der'> {
   const { as_der: _unused, ...rest } = cert;

@@ -1,35 +1,36 @@
 /**
- * The WebSocket + HTTP front: one uWebSockets.js app serving the CertStream channels, where each
- * event is published once per channel through uWS topics (never written per subscriber), plus a few
- * HTTP endpoints for health and samples.
+ * The WebSocket + HTTP front: one uWebSockets.js app serving the CertStream channels. Events go
+ * through the Router, which publishes each message once per topic (never written per subscriber);
+ * slow consumers are closed before they can grow the server's memory.
  */
 import type { HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { CertEvent } from '../ingest/event.js';
 import type { LogStatus } from '../ingest/ingest.js';
+import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
+import { parseQueryFilters } from '../protocol/parse.js';
+import { errorMessage } from '../protocol/replies.js';
+import { CLOSE_CODES } from '../protocol/server-messages.js';
+import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
+import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import {
-  CHANNEL_PATHS,
-  CHANNELS,
-  heartbeat,
-  serializeDomains,
-  serializeFull,
-  serializeLite,
-  type Channel,
-} from './messages.js';
+import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
+import { CHANNEL_PATHS, CHANNELS, heartbeat, serializeLite, type Channel } from './messages.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { uws } from './uws.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   heartbeatMs: number;
-  /** Bytes buffered for a slow client before it is closed. */
+  /** Bytes buffered for a slow client before it is closed with CLOSE_CODES.backpressure. */
   maxBackpressure: number;
   /** Seconds without traffic before a peer is dropped (uWS pings automatically before that). */
   idleTimeoutSeconds: number;
   /** Messages kept for /latest.json. */
   latestCount: number;
+  limits: ProtocolLimits;
   logger?: Logger;
-  /** Per-log ingest status for /healthz. */
+  /** Per-log ingest status for /healthz and /metrics. */
   status: () => LogStatus[];
 }
 
@@ -40,26 +41,55 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   maxBackpressure: 4 * 1024 * 1024,
   idleTimeoutSeconds: 60,
   latestCount: 25,
+  limits: DEFAULT_PROTOCOL_LIMITS,
 };
 
-interface ConnectionData {
-  channel: Channel;
-}
+/** How often connections are checked against maxBackpressure. */
+const BACKPRESSURE_SWEEP_MS = 50;
+/** uWS drops a connection outright at this multiple of maxBackpressure. */
+export const BACKSTOP_FACTOR = 8;
+/** How long an evicted slow client has to drain its buffer before the socket is dropped. */
+const EVICTION_GRACE_MS = 30_000;
 
 export class StreamServer {
   private readonly options: ServerOptions;
   private readonly logger: Logger;
   private readonly app: TemplatedApp;
+  readonly router: Router;
+  private readonly handler: ConnectionHandler;
+  private readonly metrics: Metrics;
   private listenSocket: us_listen_socket | null = null;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private readonly latest: string[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly latest: CertEvent[] = [];
+  private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
+  private backpressureCloses = 0;
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
     this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
     this.logger = this.options.logger ?? silentLogger;
     this.app = uws.App();
+    this.router = new Router(
+      {
+        publish: (topic, message) => void this.app.publish(topic, message),
+        subscriberCount: (topic) => this.app.numSubscribers(topic),
+      },
+      new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
+    );
+    this.handler = new ConnectionHandler(this.router, this.options.limits);
+    this.metrics = createMetrics({
+      logs: this.options.status,
+      route: this.router.stats,
+      connections: () => this.connectionCounts(),
+      backpressureCloses: () => this.backpressureCloses,
+      clientErrors: () => this.handler.clientErrors,
+      subscriptions: () => ({
+        subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
+        topics: this.router.topicCount,
+        filters: this.router.matcher.size,
+      }),
+    });
     for (const channel of CHANNELS) this.addChannel(channel);
     this.addHttpRoutes();
   }
@@ -75,28 +105,62 @@ export class StreamServer {
   private addChannel(channel: Channel): void {
     this.app.ws<ConnectionData>(CHANNEL_PATHS[channel], {
       compression: uws.DISABLED,
-      maxPayloadLength: 64 * 1024,
+      // Above the protocol limit, so oversized messages get a message_too_large reply; uWS drops
+      // the connection (no close frame) only for frames beyond this.
+      maxPayloadLength: 4 * this.options.limits.maxMessageBytes,
       idleTimeout: this.options.idleTimeoutSeconds,
       sendPingsAutomatically: true,
-      maxBackpressure: this.options.maxBackpressure,
+      // uWS's own limit is a hard backstop for bursts between two sweeps: past it uWS drops the
+      // socket at once (no close frame). The sweep normally evicts long before, with our close code.
+      maxBackpressure: BACKSTOP_FACTOR * this.options.maxBackpressure,
       closeOnBackpressureLimit: 1,
       upgrade: (res, req, context) => {
-        res.upgrade<ConnectionData>(
-          { channel },
-          req.getHeader('sec-websocket-key'),
-          req.getHeader('sec-websocket-protocol'),
-          req.getHeader('sec-websocket-extensions'),
-          context,
-        );
+        // Request data is only valid inside this handler: read everything now.
+        const query = req.getQuery() ?? '';
+        const key = req.getHeader('sec-websocket-key');
+        const protocol = req.getHeader('sec-websocket-protocol');
+        const extensions = req.getHeader('sec-websocket-extensions');
+        const parsed = query === '' ? { ok: true as const, message: null } : this.parseUrlFilter(query);
+        if (!parsed.ok) {
+          this.handler.clientErrors[parsed.error.code] = (this.handler.clientErrors[parsed.error.code] ?? 0) + 1;
+          res.cork(() => {
+            res
+              .writeStatus('400 Bad Request')
+              .writeHeader('content-type', 'application/json')
+              .end(errorMessage(parsed.error.code, parsed.error.message, parsed.error.id));
+          });
+          return;
+        }
+        const urlFilter = parsed.message;
+        const data: ConnectionData = { channel, subs: new Map(), urlFilter, filtered: false, evictedAt: null };
+        res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
-      open: (ws: WebSocket<ConnectionData>) => {
+      open: (ws) => {
         this.connections[channel]++;
-        ws.subscribe(channel);
+        this.open.add(ws);
+        this.handler.open(ws);
       },
-      close: () => {
+      message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
+      drain: (ws) => this.finishEviction(ws),
+      close: (ws) => {
         this.connections[channel]--;
+        this.open.delete(ws);
+        this.handler.close(ws);
       },
     });
+  }
+
+  /** URL query filters, with their regexes compiled now so a bad one refuses the upgrade. */
+  private parseUrlFilter(query: string): ReturnType<typeof parseQueryFilters> {
+    const parsed = parseQueryFilters(query, this.options.limits);
+    if (!parsed.ok || !parsed.message) return parsed;
+    try {
+      FilterMatcher.canonicalKey(parsed.message);
+    } catch (err) {
+      if (!(err instanceof InvalidFilterError)) throw err;
+      return { ok: false, error: { code: err.code, message: err.message, id: URL_SUBSCRIPTION_ID } };
+    }
+    return parsed;
   }
 
   private addHttpRoutes(): void {
@@ -106,15 +170,30 @@ export class StreamServer {
       });
     };
     this.app.get('/latest.json', (res) => {
-      json(res, '200 OK', `{"messages":[${this.latest.join(',')}]}`);
+      json(res, '200 OK', `{"messages":[${this.latest.map(serializeLite).join(',')}]}`);
     });
     this.app.get('/example.json', (res) => {
       const last = this.latest[this.latest.length - 1];
-      if (last) json(res, '200 OK', last);
-      else json(res, '503 Service Unavailable', '{"error":"no certificate seen yet"}');
+      if (last) json(res, '200 OK', serializeLite(last));
+      else json(res, '503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
     });
     this.app.get('/healthz', (res) => {
       json(res, '200 OK', JSON.stringify({ status: 'ok', connections: this.connections, logs: this.options.status() }));
+    });
+    this.app.get('/metrics', (res) => {
+      // This handler answers asynchronously: uWS requires onAborted, and no writes after an abort.
+      let aborted = false;
+      res.onAborted(() => (aborted = true));
+      this.metrics.render().then(
+        (text) => {
+          if (aborted) return;
+          res.cork(() => res.writeHeader('content-type', this.metrics.contentType).end(text));
+        },
+        (err: unknown) => {
+          this.logger.error({ err }, 'metrics failed');
+          if (!aborted) json(res, '500 Internal Server Error', '{"error":"metrics_failed"}');
+        },
+      );
     });
     this.app.get('/', (res) => {
       res.cork(() => {
@@ -124,19 +203,43 @@ export class StreamServer {
       });
     });
     this.app.any('/*', (res, req) => {
-      json(res, '404 Not Found', JSON.stringify({ error: 'not_found', path: req.getUrl() }));
+      json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
     });
   }
 
-  /** Publishes one event to every channel, serialized once per channel. */
+  /** Routes one event to every channel and matching subscription. */
   publish(event: CertEvent): void {
-    const full = serializeFull(event);
-    this.app.publish('full', full);
-    const lite = serializeLite(event);
-    this.app.publish('lite', lite);
-    this.app.publish('domains-only', serializeDomains(event));
-    this.latest.push(lite);
+    this.router.publish(event);
+    this.latest.push(event);
     if (this.latest.length > this.options.latestCount) this.latest.shift();
+  }
+
+  /**
+   * Evicts connections whose unsent data passed maxBackpressure: the client cannot keep up. It gets
+   * nothing more, and once what is already buffered has drained it is closed with the backpressure
+   * code (a close frame queued behind megabytes of data would be lost when the socket is torn down);
+   * a peer that never drains is dropped after EVICTION_GRACE_MS.
+   */
+  private sweepBackpressure(): void {
+    const now = Date.now();
+    for (const ws of this.open) {
+      const data = ws.getUserData();
+      if (data.evictedAt !== null) {
+        if (now - data.evictedAt > EVICTION_GRACE_MS) ws.close();
+        else this.finishEviction(ws);
+      } else if (ws.getBufferedAmount() > this.options.maxBackpressure) {
+        this.logger.warn({ buffered: ws.getBufferedAmount() }, 'evicting a client that cannot keep up');
+        data.evictedAt = now;
+        this.backpressureCloses++;
+        for (const topic of ws.getTopics()) ws.unsubscribe(topic);
+      }
+    }
+  }
+
+  private finishEviction(ws: WebSocket<ConnectionData>): void {
+    if (ws.getUserData().evictedAt !== null && ws.getBufferedAmount() === 0) {
+      ws.end(CLOSE_CODES.backpressure, 'backpressure');
+    }
   }
 
   listen(): Promise<number> {
@@ -148,10 +251,12 @@ export class StreamServer {
         }
         this.listenSocket = socket;
         this.boundPort = uws.us_socket_local_port(socket);
-        this.heartbeatTimer = setInterval(() => {
-          const beat = heartbeat();
-          for (const channel of CHANNELS) this.app.publish(channel, beat);
-        }, this.options.heartbeatMs);
+        this.timers.push(
+          setInterval(() => {
+            this.app.publish(HEARTBEAT_TOPIC, heartbeat());
+          }, this.options.heartbeatMs),
+          setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
+        );
         this.logger.info({ host: this.options.host, port: this.boundPort }, 'listening');
         resolve(this.boundPort);
       });
@@ -159,7 +264,7 @@ export class StreamServer {
   }
 
   close(): void {
-    clearInterval(this.heartbeatTimer);
+    for (const timer of this.timers) clearInterval(timer);
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     // close() exists natively in v20.30 (it also drops open connections) but is missing from the typings.

@@ -4,10 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Ingest } from '../../src/ingest/ingest.js';
-import { StreamServer } from '../../src/server/server.js';
-import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import { readFixture, skipWithoutFixtures } from '../support/fixtures.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
 
@@ -17,23 +15,15 @@ const isUpdate = (m: unknown): m is { message_type: 'certificate_update'; data: 
   (m as Json).message_type === 'certificate_update';
 
 describe('stream server', () => {
-  let sim: Simulator;
-  let ingest: Ingest;
-  let server: StreamServer;
+  let stack: Stack;
   let base: string;
   const clients: Record<string, RecordingClient> = {};
 
   before(async () => {
-    sim = await startSimulator({ seed: 'server-test', rfc6962Logs: 1, tiledLogs: 1 });
-    ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, follower: { pollIntervalMs: 50 } });
-    server = new StreamServer({ host: '127.0.0.1', port: 0, heartbeatMs: 300, status: () => ingest.status() });
-    ingest.onEvent((e) => server.publish(e));
-    await ingest.start();
-    const port = await server.listen();
-    base = `127.0.0.1:${port}`;
+    stack = await startStack({ seed: 'server-test' }, { heartbeatMs: 300 });
+    base = stack.base;
     for (const path of ['/', '/full-stream', '/domains-only']) clients[path] = await connectRecording(`ws://${base}${path}`);
-    await waitFor('followers at head', () => ingest.status().every((s) => s.next !== null));
-    sim.append(30);
+    stack.sim.append(30);
     await waitFor('60 updates on every channel', () =>
       Object.values(clients).every((c) => c.messages.filter((m) => (m as Json).message_type !== 'heartbeat').length === 60),
     );
@@ -41,9 +31,7 @@ describe('stream server', () => {
 
   after(async () => {
     await Promise.all(Object.values(clients).map((c) => c.close()));
-    server.close();
-    await ingest.stop();
-    await sim.close();
+    await stack.close();
   });
 
   it('sends full certificate_update messages with DER on /full-stream', () => {

@@ -1,0 +1,402 @@
+/**
+ * Server-side filter matching: which subscription filters match a certificate's domains.
+ *
+ * Semantics: a keyword matches a domain when it is a case-insensitive substring of it
+ * (`domain.toLowerCase().includes(keyword.toLowerCase())`); a regex (RE2 syntax) matches when it
+ * finds a match anywhere in the domain; a filter matches a certificate when any of its domains
+ * matches any of its keywords or regexes; a filter with neither matches every certificate.
+ *
+ * Cost per certificate does not grow with the number of subscribers:
+ * - identical filters (same canonical key) share one entry, reference-counted;
+ * - all keywords of all filters are found in one Aho-Corasick pass per domain (TermIndex);
+ * - each regex with required literals (see regex-literals.ts) joins that same pass through its
+ *   literals and runs only on domains containing one; the other regexes run together in sharded
+ *   RE2.Sets (RegexShards);
+ * - each filter is reported once per certificate, using per-filter stamps rather than a Set.
+ * Changes are applied lazily, at most once per match call, and rebuild only what they touch.
+ */
+import RE2 from 're2';
+import type { TermSink } from './aho-corasick.js';
+import { requiredLiterals } from './regex-literals.js';
+import { RegexShards, type RegexSink } from './regex-shards.js';
+import { TermIndex, type TermIndexStats } from './term-index.js';
+
+export interface FilterSpec {
+  keywords: readonly string[];
+  regex: readonly string[];
+}
+
+export class InvalidFilterError extends Error {
+  override readonly name = 'InvalidFilterError';
+
+  /**
+   * @param detail what is wrong, for the client (for a regex RE2 rejects: RE2's own message)
+   * @param message the same with context, for logs
+   */
+  constructor(
+    readonly code: 'invalid_regex' | 'invalid_field',
+    readonly detail: string,
+    message: string = detail,
+  ) {
+    super(message);
+  }
+}
+
+export interface FilterMatcherOptions {
+  /** Longest regex accepted, in UTF-16 code units (default 512). */
+  maxRegexLength?: number;
+}
+
+export interface FilterMatcherStats {
+  readonly filters: number;
+  readonly regexes: number;
+  /** Regexes without usable literals, tried on every domain through RE2.Set shards. */
+  readonly unfilteredRegexes: number;
+  readonly regexShards: number;
+  readonly terms: TermIndexStats;
+}
+
+interface CanonicalSpec {
+  readonly keywords: string[];
+  readonly regex: string[];
+  readonly key: string;
+}
+
+interface FilterEntry {
+  readonly id: number;
+  readonly slot: number;
+  readonly key: string;
+  refs: number;
+  readonly termIds: number[];
+  readonly regexIds: number[];
+}
+
+interface RegexEntry {
+  readonly source: string;
+  readonly compiled: RE2;
+  /** Slots of the filters using this regex. */
+  readonly filterSlots: number[];
+  /** Term ids of its required literals; null when it is matched through RegexShards instead. */
+  readonly literalTermIds: number[] | null;
+}
+
+/** Stamps are reset before the epoch counter could overflow an Int32. */
+const EPOCH_LIMIT = 0x3fff_ffff;
+
+export class FilterMatcher {
+  private readonly maxRegexLength: number;
+
+  // Filters: external ids are never reused; slots (dense, reused) index the per-filter arrays.
+  private readonly filtersByKey = new Map<string, FilterEntry>();
+  private readonly filtersById = new Map<number, FilterEntry>();
+  private nextId = 1;
+  private readonly idOfSlot: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly matchAllSlots: number[] = [];
+
+  // Keywords and regex literals, by term id: which filters and regexes they stand for.
+  private readonly terms = new TermIndex();
+  private readonly filtersOfTerm: (number[] | undefined)[] = [];
+  private readonly regexesOfTerm: (number[] | undefined)[] = [];
+
+  // Distinct regexes, by regex id (ids are reused once freed).
+  private readonly regexIdOf = new Map<string, number>();
+  private readonly regexes: (RegexEntry | undefined)[] = [];
+  private readonly freeRegexIds: number[] = [];
+  private readonly shards = new RegexShards();
+
+  // Match state: stamps hold the epoch of the certificate or domain they were last set for.
+  private epoch = 0;
+  private certEpoch = 0;
+  private domainEpoch = 0;
+  private filterStamp = new Int32Array(64);
+  private termStamp = new Int32Array(64);
+  private regexMatchedStamp = new Int32Array(64);
+  private regexCandidateStamp = new Int32Array(64);
+  private candidates = new Int32Array(64);
+  private candidateCount = 0;
+  private found: number[] = [];
+  private readonly reusableFound: number[] = [];
+  private delivering = false;
+  private utf8 = Buffer.alloc(1024);
+  private utf8Views: (Buffer | undefined)[] = [];
+
+  private readonly termSink: TermSink = { onTerm: (termId) => this.onTerm(termId) };
+  private readonly regexSink: RegexSink = { onRegex: (regexId) => this.onRegexMatch(regexId) };
+
+  constructor(options: FilterMatcherOptions = {}) {
+    this.maxRegexLength = options.maxRegexLength ?? 512;
+  }
+
+  /**
+   * Canonical key of a spec (identical filters share one entry): lower-cased, de-duplicated, sorted
+   * keywords and de-duplicated, sorted regexes. Throws InvalidFilterError for a malformed spec or a
+   * regex RE2 rejects. (The regex length limit is a matcher option, checked by acquire.)
+   */
+  static canonicalKey(spec: FilterSpec): string {
+    const canonical = canonicalize(spec, Infinity);
+    for (const source of canonical.regex) compileRegex(source);
+    return canonical.key;
+  }
+
+  /**
+   * Adds a reference to the filter and returns its id: the same id for identical specs while any
+   * reference remains; ids are never reused. Throws InvalidFilterError.
+   */
+  acquire(spec: FilterSpec): number {
+    const canonical = canonicalize(spec, this.maxRegexLength);
+    const existing = this.filtersByKey.get(canonical.key);
+    if (existing !== undefined) {
+      existing.refs++;
+      return existing.id;
+    }
+    // Compile new regexes before changing anything, so that a rejected spec leaves no trace.
+    const compiled = new Map<string, RE2>();
+    for (const source of canonical.regex) {
+      if (!this.regexIdOf.has(source)) compiled.set(source, compileRegex(source));
+    }
+
+    const slot = this.freeSlots.pop() ?? this.idOfSlot.length;
+    const filter: FilterEntry = { id: this.nextId++, slot, key: canonical.key, refs: 1, termIds: [], regexIds: [] };
+    this.idOfSlot[slot] = filter.id;
+    for (const keyword of canonical.keywords) {
+      const termId = this.terms.acquire(keyword);
+      (this.filtersOfTerm[termId] ??= []).push(slot);
+      filter.termIds.push(termId);
+    }
+    for (const source of canonical.regex) {
+      const regexId = this.regexIdOf.get(source) ?? this.addRegex(source, compiled.get(source)!);
+      this.regexes[regexId]!.filterSlots.push(slot);
+      filter.regexIds.push(regexId);
+    }
+    if (filter.termIds.length === 0 && filter.regexIds.length === 0) this.matchAllSlots.push(slot);
+    this.filtersByKey.set(filter.key, filter);
+    this.filtersById.set(filter.id, filter);
+    this.ensureCapacity();
+    return filter.id;
+  }
+
+  /** Drops a reference; the filter is forgotten when none remains. Unknown ids are ignored. */
+  release(id: number): void {
+    const filter = this.filtersById.get(id);
+    if (filter === undefined || --filter.refs > 0) return;
+    this.filtersById.delete(id);
+    this.filtersByKey.delete(filter.key);
+    const slot = filter.slot;
+    for (const termId of filter.termIds) {
+      removeItem(this.filtersOfTerm[termId]!, slot);
+      this.terms.release(termId);
+    }
+    for (const regexId of filter.regexIds) {
+      const regex = this.regexes[regexId]!;
+      removeItem(regex.filterSlots, slot);
+      if (regex.filterSlots.length === 0) this.removeRegex(regexId, regex);
+    }
+    if (filter.termIds.length === 0 && filter.regexIds.length === 0) removeItem(this.matchAllSlots, slot);
+    this.idOfSlot[slot] = 0;
+    this.freeSlots.push(slot);
+  }
+
+  /**
+   * Calls onMatch(filterId) exactly once for each filter matching any of `domains`. The callbacks
+   * run after matching is complete, so they may acquire, release or match again.
+   */
+  match(domains: readonly string[], onMatch: (filterId: number) => void): void {
+    this.refresh();
+    const found = this.delivering ? [] : this.reusableFound;
+    found.length = 0;
+    this.found = found;
+
+    if (this.epoch > EPOCH_LIMIT - domains.length - 2) this.resetStamps();
+    this.certEpoch = ++this.epoch;
+    for (const slot of this.matchAllSlots) this.report(slot);
+    if (this.filtersByKey.size > this.matchAllSlots.length) {
+      for (const domain of domains) this.matchDomain(domain);
+    }
+
+    const wasDelivering = this.delivering;
+    this.delivering = true;
+    try {
+      for (const id of found) onMatch(id);
+    } finally {
+      this.delivering = wasDelivering;
+    }
+  }
+
+  /** Number of distinct filters. */
+  get size(): number {
+    return this.filtersByKey.size;
+  }
+
+  /** Applies pending changes now (match does this itself; exposed for measurements). */
+  refresh(): void {
+    this.terms.refresh();
+    this.shards.refresh();
+  }
+
+  /** Applies all pending changes and folds every term into one automaton. */
+  rebuild(): void {
+    this.terms.rebuildBase();
+    this.shards.refresh();
+  }
+
+  stats(): FilterMatcherStats {
+    return {
+      filters: this.filtersByKey.size,
+      regexes: this.regexIdOf.size,
+      unfilteredRegexes: this.shards.size,
+      regexShards: this.shards.shardCount,
+      terms: this.terms.stats(),
+    };
+  }
+
+  private matchDomain(domain: string): void {
+    this.domainEpoch = ++this.epoch;
+    this.candidateCount = 0;
+    this.terms.scan(domain, this.termSink);
+    if (this.candidateCount === 0 && this.shards.size === 0) return;
+
+    const input = this.utf8Of(domain);
+    for (let i = 0; i < this.candidateCount; i++) {
+      const regexId = this.candidates[i]!;
+      if (this.regexMatchedStamp[regexId]! < this.certEpoch && this.regexes[regexId]!.compiled.test(input)) {
+        this.onRegexMatch(regexId);
+      }
+    }
+    if (this.shards.size > 0) this.shards.match(input, this.regexSink);
+  }
+
+  /** A keyword or regex literal occurs in the current domain. */
+  private onTerm(termId: number): void {
+    if (this.termStamp[termId]! < this.certEpoch) {
+      this.termStamp[termId] = this.certEpoch;
+      const slots = this.filtersOfTerm[termId];
+      if (slots !== undefined) for (const slot of slots) this.report(slot);
+    }
+    const regexIds = this.regexesOfTerm[termId];
+    if (regexIds === undefined) return;
+    for (const regexId of regexIds) {
+      if (this.regexMatchedStamp[regexId]! < this.certEpoch && this.regexCandidateStamp[regexId] !== this.domainEpoch) {
+        this.regexCandidateStamp[regexId] = this.domainEpoch;
+        this.candidates[this.candidateCount++] = regexId;
+      }
+    }
+  }
+
+  private onRegexMatch(regexId: number): void {
+    if (this.regexMatchedStamp[regexId]! >= this.certEpoch) return;
+    this.regexMatchedStamp[regexId] = this.certEpoch;
+    for (const slot of this.regexes[regexId]!.filterSlots) this.report(slot);
+  }
+
+  private report(slot: number): void {
+    if (this.filterStamp[slot]! >= this.certEpoch) return;
+    this.filterStamp[slot] = this.certEpoch;
+    this.found.push(this.idOfSlot[slot]!);
+  }
+
+  /** The UTF-8 bytes of `text`, in a reused buffer (RE2 would otherwise convert it on every call). */
+  private utf8Of(text: string): Buffer {
+    if (text.length * 3 > this.utf8.length) {
+      this.utf8 = Buffer.alloc(Math.max(text.length * 3, this.utf8.length * 2));
+      this.utf8Views = [];
+    }
+    const length = this.utf8.write(text, 0, 'utf8');
+    return (this.utf8Views[length] ??= this.utf8.subarray(0, length));
+  }
+
+  private addRegex(source: string, compiled: RE2): number {
+    const regexId = this.freeRegexIds.pop() ?? this.regexes.length;
+    const literals = requiredLiterals(source);
+    const literalTermIds = literals?.map((literal) => this.terms.acquire(literal)) ?? null;
+    this.regexes[regexId] = { source, compiled, filterSlots: [], literalTermIds };
+    this.regexIdOf.set(source, regexId);
+    if (literalTermIds === null) {
+      this.shards.add(regexId, source, compiled);
+    } else {
+      for (const termId of literalTermIds) (this.regexesOfTerm[termId] ??= []).push(regexId);
+    }
+    return regexId;
+  }
+
+  private removeRegex(regexId: number, regex: RegexEntry): void {
+    this.regexIdOf.delete(regex.source);
+    this.regexes[regexId] = undefined;
+    this.freeRegexIds.push(regexId);
+    if (regex.literalTermIds === null) {
+      this.shards.remove(regexId);
+    } else {
+      for (const termId of regex.literalTermIds) {
+        removeItem(this.regexesOfTerm[termId]!, regexId);
+        this.terms.release(termId);
+      }
+    }
+  }
+
+  /** Grows the stamp arrays to cover every slot, term id and regex id in use. */
+  private ensureCapacity(): void {
+    this.filterStamp = grown(this.filterStamp, this.idOfSlot.length);
+    this.termStamp = grown(this.termStamp, this.terms.idLimit);
+    this.regexMatchedStamp = grown(this.regexMatchedStamp, this.regexes.length);
+    this.regexCandidateStamp = grown(this.regexCandidateStamp, this.regexes.length);
+    this.candidates = grown(this.candidates, this.regexes.length);
+  }
+
+  private resetStamps(): void {
+    this.epoch = 0;
+    for (const stamps of [this.filterStamp, this.termStamp, this.regexMatchedStamp, this.regexCandidateStamp]) stamps.fill(0);
+  }
+}
+
+/** Validates a spec and puts it in canonical form. */
+function canonicalize(spec: FilterSpec, maxRegexLength: number): CanonicalSpec {
+  const { keywords, regex } = spec as { keywords: unknown; regex: unknown };
+  if (!Array.isArray(keywords)) throw new InvalidFilterError('invalid_field', 'keywords must be an array of strings');
+  if (!Array.isArray(regex)) throw new InvalidFilterError('invalid_field', 'regex must be an array of strings');
+  const lowered = new Set<string>();
+  for (const keyword of keywords as unknown[]) {
+    if (typeof keyword !== 'string') throw new InvalidFilterError('invalid_field', 'keywords must be strings');
+    // An empty keyword would match every domain: almost certainly a client mistake.
+    if (keyword.length === 0) throw new InvalidFilterError('invalid_field', 'keywords must not be empty');
+    lowered.add(keyword.toLowerCase());
+  }
+  const sources = new Set<string>();
+  for (const source of regex as unknown[]) {
+    if (typeof source !== 'string') throw new InvalidFilterError('invalid_field', 'regex must be strings');
+    if (source.length === 0) throw new InvalidFilterError('invalid_field', 'regex must not be empty');
+    if (source.length > maxRegexLength) {
+      throw new InvalidFilterError('invalid_regex', `regex longer than ${maxRegexLength} characters`);
+    }
+    sources.add(source);
+  }
+  const canonical = { keywords: [...lowered].sort(), regex: [...sources].sort() };
+  return { ...canonical, key: JSON.stringify([canonical.keywords, canonical.regex]) };
+}
+
+/** Compiles a regex the way matching uses it, turning RE2's rejection into InvalidFilterError. */
+function compileRegex(source: string): RE2 {
+  try {
+    return new RE2(source, 'u');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new InvalidFilterError('invalid_regex', reason, `invalid regex ${JSON.stringify(source)}: ${reason}`);
+  }
+}
+
+/** Removes one occurrence of `item` (order is not kept). */
+function removeItem(list: number[], item: number): void {
+  const index = list.indexOf(item);
+  if (index < 0) return;
+  list[index] = list[list.length - 1]!;
+  list.pop();
+}
+
+/** `array`, or a copy at least `length` long (doubling) when it is shorter. */
+function grown(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+  if (array.length >= length) return array;
+  let size = array.length;
+  while (size < length) size *= 2;
+  const copy = new Int32Array(size);
+  copy.set(array);
+  return copy;
+}

@@ -1,0 +1,102 @@
+/**
+ * One WebSocket connection's conversation: its path's unfiltered stream until its first subscribe,
+ * then only its subscriptions; every client message answered, every bad one with a JSON error while
+ * the connection and its other subscriptions go on.
+ */
+import type { WebSocket } from 'uWebSockets.js';
+import { parseClientMessage } from '../protocol/parse.js';
+import { URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
+import { errorMessage, pongMessage, subscribedMessage, unsubscribedMessage } from '../protocol/replies.js';
+import type { ErrorCode } from '../protocol/server-messages.js';
+import type { SubscribeMessage } from '../protocol/client-messages.js';
+import { InvalidFilterError } from '../router/filter-matcher.js';
+import { channelTopic, type Router, type SubscriptionSet } from '../router/router.js';
+import type { Channel } from './messages.js';
+
+export interface ConnectionData {
+  /** Channel of the path the client connected to. */
+  readonly channel: Channel;
+  readonly subs: SubscriptionSet;
+  /** Filters given in the URL, applied as subscription "url" when the connection opens. */
+  readonly urlFilter: SubscribeMessage | null;
+  /** Set by the first subscribe: from then on the unfiltered stream stops. */
+  filtered: boolean;
+  /** When the connection was cut off for backpressure (it gets nothing more), else null. */
+  evictedAt: number | null;
+}
+
+/** Every connection gets heartbeats, filtered or not. */
+export const HEARTBEAT_TOPIC = 'heartbeat';
+
+export class ConnectionHandler {
+  readonly clientErrors: Record<string, number> = {};
+
+  constructor(
+    private readonly router: Router,
+    private readonly limits: ProtocolLimits,
+  ) {}
+
+  open(ws: WebSocket<ConnectionData>): void {
+    const data = ws.getUserData();
+    ws.subscribe(HEARTBEAT_TOPIC);
+    // Classic clients using URL filters never sent a subscribe, so they get no 'subscribed' reply.
+    if (data.urlFilter) this.subscribe(ws, { ...data.urlFilter, id: URL_SUBSCRIPTION_ID }, false);
+    else ws.subscribe(channelTopic(data.channel));
+  }
+
+  close(ws: WebSocket<ConnectionData>): void {
+    this.router.releaseAll(ws.getUserData().subs);
+  }
+
+  message(ws: WebSocket<ConnectionData>, data: ArrayBuffer, isBinary: boolean): void {
+    // An evicted client is only waiting for its close: subscribing again would undo the eviction.
+    if (ws.getUserData().evictedAt !== null) return;
+    const parsed = parseClientMessage(data, isBinary, this.limits);
+    if (!parsed.ok) {
+      this.fail(ws, parsed.error.code, parsed.error.message, parsed.error.id);
+      return;
+    }
+    const msg = parsed.message;
+    switch (msg.type) {
+      case 'ping':
+        ws.send(pongMessage(msg.id));
+        return;
+      case 'subscribe':
+        this.subscribe(ws, msg, true);
+        return;
+      case 'unsubscribe':
+        if (this.router.unsubscribe(ws, ws.getUserData().subs, msg.id)) {
+          ws.send(unsubscribedMessage(msg.id));
+        } else {
+          this.fail(ws, 'unknown_subscription', `no subscription with id ${JSON.stringify(msg.id)}`, msg.id);
+        }
+        return;
+    }
+  }
+
+  private fail(ws: WebSocket<ConnectionData>, code: ErrorCode, message: string, id?: string): void {
+    this.clientErrors[code] = (this.clientErrors[code] ?? 0) + 1;
+    ws.send(errorMessage(code, message, id));
+  }
+
+  private subscribe(ws: WebSocket<ConnectionData>, msg: SubscribeMessage, reply: boolean): void {
+    const data = ws.getUserData();
+    if (!data.subs.has(msg.id) && data.subs.size >= this.limits.maxSubscriptions) {
+      this.fail(ws, 'too_many_subscriptions', `at most ${this.limits.maxSubscriptions} subscriptions per connection`, msg.id);
+      return;
+    }
+    const channel = msg.channel ?? data.channel;
+    try {
+      this.router.subscribe(ws, data.subs, msg.id, channel, { keywords: msg.keywords, regex: msg.regex });
+    } catch (err) {
+      if (!(err instanceof InvalidFilterError)) throw err;
+      this.fail(ws, err.code, err.message, msg.id);
+      return;
+    }
+    if (!data.filtered) {
+      data.filtered = true;
+      ws.unsubscribe(channelTopic(data.channel));
+    }
+    if (reply) ws.send(subscribedMessage(msg.id));
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics (`GET /metrics`). Ingest figures are read from the followers' status at scrape
+ * time, so the hot paths only bump plain numbers; counters are advanced by the delta since the
+ * previous scrape.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { LogStatus } from '../ingest/ingest.js';
+import type { RouteStats } from '../router/router.js';
+import { CHANNELS, type Channel } from './messages.js';
+
+export interface MetricsSources {
+  logs: () => LogStatus[];
+  route: RouteStats;
+  connections: () => Record<Channel, number>;
+  backpressureCloses: () => number;
+  clientErrors: () => Record<string, number>;
+  subscriptions: () => { subscriptions: number; topics: number; filters: number };
+}
+
+/** Advances a counter series to an absolute value read from elsewhere. */
+class CounterMirror {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly counter: Counter<string>) {}
+  set(labels: Record<string, string>, value: number): void {
+    const key = JSON.stringify(labels);
+    const delta = value - (this.last.get(key) ?? 0);
+    if (delta > 0) this.counter.inc(labels, delta);
+    this.last.set(key, value);
+  }
+}
+
+export interface Metrics {
+  readonly contentType: string;
+  /** The Prometheus text exposition, counters brought up to date first. */
+  render(): Promise<string>;
+}
+
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  const entries = new CounterMirror(
+    new Counter({ name: 'certstream_log_entries_total', help: 'Entries read per log', labelNames: ['log'], registers: [registry] }),
+  );
+  const parseErrors = new CounterMirror(
+    new Counter({
+      name: 'certstream_parse_errors_total',
+      help: 'Entries or certificates that could not be decoded, per log and reason (each skipped)',
+      labelNames: ['log', 'reason'],
+      registers: [registry],
+    }),
+  );
+  const fetchErrors = new CounterMirror(
+    new Counter({ name: 'certstream_log_fetch_errors_total', help: 'Failed log requests (retried), per log and reason', labelNames: ['log', 'reason'], registers: [registry] }),
+  );
+  const skipped = new CounterMirror(
+    new Counter({ name: 'certstream_log_skipped_entries_total', help: 'Entries skipped by the bounded catch-up', labelNames: ['log'], registers: [registry] }),
+  );
+  const sent = new CounterMirror(
+    new Counter({ name: 'certstream_messages_sent_total', help: 'Messages sent to clients, per channel', labelNames: ['channel'], registers: [registry] }),
+  );
+  const backpressure = new CounterMirror(
+    new Counter({ name: 'certstream_backpressure_closes_total', help: 'Connections closed because they could not keep up', registers: [registry] }),
+  );
+  const clientErrors = new CounterMirror(
+    new Counter({ name: 'certstream_client_errors_total', help: 'Error replies to client messages, per code', labelNames: ['code'], registers: [registry] }),
+  );
+
+  new Gauge({
+    name: 'certstream_log_lag_entries',
+    help: 'Entries in the log head not yet read, per log',
+    labelNames: ['log'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of sources.logs()) {
+        if (s.treeSize !== null && s.next !== null) this.set({ log: s.name }, Math.max(0, s.treeSize - s.next));
+      }
+    },
+  });
+  new Gauge({
+    name: 'certstream_log_tree_size',
+    help: 'Latest verified tree size, per log',
+    labelNames: ['log'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of sources.logs()) if (s.treeSize !== null) this.set({ log: s.name }, s.treeSize);
+    },
+  });
+  new Gauge({
+    name: 'certstream_connections',
+    help: 'Open WebSocket connections, per channel (of their path)',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      const counts = sources.connections();
+      for (const channel of CHANNELS) this.set({ channel }, counts[channel]);
+    },
+  });
+  const mirrorCounters = (): void => {
+    for (const s of sources.logs()) {
+      entries.set({ log: s.name }, s.entries);
+      skipped.set({ log: s.name }, s.skipped);
+      for (const [reason, n] of Object.entries({ ...s.badEntries, ...prefixed('cert_', s.parseErrors) })) {
+        parseErrors.set({ log: s.name, reason }, n);
+      }
+      for (const [reason, n] of Object.entries(s.errors)) fetchErrors.set({ log: s.name, reason }, n);
+    }
+    for (const channel of CHANNELS) sent.set({ channel }, sources.route.sent[channel]);
+    backpressure.set({}, sources.backpressureCloses());
+    for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
+  };
+  new Gauge({
+    name: 'certstream_subscriptions',
+    help: 'Active subscriptions, distinct pub/sub topics and distinct filters',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const s = sources.subscriptions();
+      this.set({ kind: 'subscriptions' }, s.subscriptions);
+      this.set({ kind: 'topics' }, s.topics);
+      this.set({ kind: 'filters' }, s.filters);
+    },
+  });
+  return {
+    contentType: registry.contentType,
+    render: () => {
+      mirrorCounters();
+      return registry.metrics();
+    },
+  };
+}
+
+function prefixed(prefix: string, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}${k}`, v]));
+}

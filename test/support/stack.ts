@@ -1,0 +1,47 @@
+/** The whole path on loopback for tests: simulator → ingest → server. */
+import { Ingest } from '../../src/ingest/ingest.js';
+import { StreamServer, type ServerOptions } from '../../src/server/server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/simulator.js';
+import { waitFor } from './wait.js';
+
+export interface Stack {
+  sim: Simulator;
+  ingest: Ingest;
+  server: StreamServer;
+  /** host:port of the server */
+  base: string;
+  /** Appends certificates with the given names to the first log (one certificate per name list). */
+  appendNamed(names: readonly (readonly string[])[]): void;
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  simOptions: SimulatorOptions = {},
+  serverOptions: Partial<Omit<ServerOptions, 'status'>> = {},
+): Promise<Stack> {
+  const sim = await startSimulator({ rfc6962Logs: 1, tiledLogs: 1, ...simOptions });
+  const ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, follower: { pollIntervalMs: 50 } });
+  const server = new StreamServer({ host: '127.0.0.1', port: 0, ...serverOptions, status: () => ingest.status() });
+  ingest.onEvent((e) => server.publish(e));
+  await ingest.start();
+  const port = await server.listen();
+  await waitFor('followers at head', () => ingest.status().every((s) => s.next !== null));
+  return {
+    sim,
+    ingest,
+    server,
+    base: `127.0.0.1:${port}`,
+    appendNamed(names) {
+      const slug = sim.logs[0]!.slug;
+      sim.appendCertificates(
+        slug,
+        names.map((dnsNames) => sim.factory.precertificate({ dnsNames })),
+      );
+    },
+    async close() {
+      server.close();
+      await ingest.stop();
+      await sim.close();
+    },
+  };
+}
