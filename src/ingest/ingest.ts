@@ -40,7 +40,12 @@ export type EventListener = (event: CertEvent) => void;
 export interface LogStatus extends FollowerStatus {
   /** Certificates that could not be parsed, by reason (the entry is skipped). */
   parseErrors: Record<string, number>;
+  /** Entries read per second over the last RATE_WINDOW_S seconds. */
+  entriesPerSecond: number;
 }
+
+/** Seconds of history behind entriesPerSecond. */
+const RATE_WINDOW_S = 10;
 
 const CURSOR_FLUSH_MS = 1_000;
 
@@ -55,6 +60,8 @@ export class Ingest {
   private seq = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Per log: entry counts sampled once a second, oldest first, for entriesPerSecond. */
+  private readonly rateSamples = new Map<string, number[]>();
   private stopped = false;
 
   constructor(options: Partial<IngestOptions> & { logList: string }) {
@@ -80,7 +87,10 @@ export class Ingest {
     this.applyLogList(logs);
     this.refreshTimer = setInterval(() => void this.refreshLogList(), this.options.logListRefreshMs);
     this.refreshTimer.unref();
-    this.flushTimer = setInterval(() => void this.flushCursors(), CURSOR_FLUSH_MS);
+    this.flushTimer = setInterval(() => {
+      void this.flushCursors();
+      this.sampleRates();
+    }, CURSOR_FLUSH_MS);
     this.flushTimer.unref();
   }
 
@@ -95,10 +105,25 @@ export class Ingest {
   }
 
   status(): LogStatus[] {
-    return [...this.followers.values()].map((f) => ({
-      ...f.getStatus(),
-      parseErrors: { ...(this.parseErrors.get(f.log.id) ?? {}) },
-    }));
+    return [...this.followers.values()].map((f) => {
+      const samples = this.rateSamples.get(f.log.id) ?? [];
+      const span = samples.length - 1;
+      return {
+        ...f.getStatus(),
+        parseErrors: { ...(this.parseErrors.get(f.log.id) ?? {}) },
+        entriesPerSecond: span > 0 ? (samples[span]! - samples[0]!) / ((span * CURSOR_FLUSH_MS) / 1000) : 0,
+      };
+    });
+  }
+
+  private sampleRates(): void {
+    for (const [id, follower] of this.followers) {
+      const samples = this.rateSamples.get(id) ?? [];
+      samples.push(follower.getStatus().entries);
+      if (samples.length > RATE_WINDOW_S + 1) samples.shift();
+      this.rateSamples.set(id, samples);
+    }
+    for (const id of this.rateSamples.keys()) if (!this.followers.has(id)) this.rateSamples.delete(id);
   }
 
   private async flushCursors(): Promise<void> {

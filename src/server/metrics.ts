@@ -77,6 +77,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
   new Gauge({
+    name: 'certstream_log_entries_per_second',
+    help: 'Entries read per second over the last 10 s, per log',
+    labelNames: ['log'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of sources.logs()) this.set({ log: s.name }, s.entriesPerSecond);
+    },
+  });
+  new Gauge({
     name: 'certstream_log_tree_size',
     help: 'Latest verified tree size, per log',
     labelNames: ['log'],

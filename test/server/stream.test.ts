@@ -99,13 +99,19 @@ describe('stream server', () => {
     assert.equal(typeof ours.cert_index, 'number');
   });
 
-  it('serves /healthz, /example.json, /latest.json and JSON 404s', async () => {
+  it('serves /healthz, /example.json, /latest.json, /metrics and JSON 404s', async () => {
     const health = (await (await fetch(`http://${base}/healthz`)).json()) as { logs: { next: number }[] };
     assert.equal(health.logs.length, 2);
     const example = (await (await fetch(`http://${base}/example.json`)).json()) as Json;
     assert.equal(example.message_type, 'certificate_update');
     const latest = (await (await fetch(`http://${base}/latest.json`)).json()) as { messages: Json[] };
     assert.ok(latest.messages.length > 0);
+    const metrics = await (await fetch(`http://${base}/metrics`)).text();
+    assert.equal(metrics.match(/^certstream_log_entries_total\{log="[^"]+"\} 30$/gm)?.length, 2, metrics);
+    assert.match(metrics, /^certstream_connections\{channel="full"\} 1$/m);
+    assert.match(metrics, /^certstream_messages_sent_total\{channel="domains-only"\} 60$/m);
+    assert.match(metrics, /^certstream_log_lag_entries\{log="[^"]+"\} 0$/m);
+    assert.match(metrics, /^certstream_log_entries_per_second\{log="[^"]+"\} /m);
     const missing = await fetch(`http://${base}/nope`);
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as Json).error, 'not_found');
