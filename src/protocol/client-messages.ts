@@ -39,6 +39,13 @@ export function createClientMessageSchemas(limits: ProtocolLimits) {
       channel: channelSchema.optional().describe('Shape of delivered messages; defaults to the channel of the connection path.'),
       keywords: z.array(keywordSchema).max(limits.maxKeywords).default([]),
       regex: z.array(regexSchema).max(limits.maxRegexes).default([]),
+      since: z
+        .strictObject({
+          seq: z.number().int().nonnegative().describe('The last seq the client received.'),
+          epoch: z.string().min(1).max(64).describe('The epoch the server reported in its subscribed reply.'),
+        })
+        .optional()
+        .describe('Resume: replay the matching certificates after seq (same server epoch), then continue live.'),
     })
     .meta({
       id: 'SubscribeMessage',

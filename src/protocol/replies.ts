@@ -4,8 +4,19 @@
  */
 import type { ErrorCode } from './server-messages.js';
 
-export function subscribedMessage(id: string): string {
-  return `{"message_type":"subscribed","id":${JSON.stringify(id)}}`;
+export interface SubscribedDetails {
+  epoch: string;
+  seq: number;
+  /** Only for a subscribe with since. */
+  recovered?: boolean;
+  /** With recovered false: the oldest seq still kept. */
+  oldestSeq?: number;
+}
+
+export function subscribedMessage(id: string, details: SubscribedDetails): string {
+  const recovered = details.recovered === undefined ? '' : `,"recovered":${details.recovered}`;
+  const oldest = details.oldestSeq === undefined ? '' : `,"oldest_seq":${details.oldestSeq}`;
+  return `{"message_type":"subscribed","id":${JSON.stringify(id)},"epoch":${JSON.stringify(details.epoch)},"seq":${details.seq}${recovered}${oldest}}`;
 }
 
 export function unsubscribedMessage(id: string): string {

@@ -151,7 +151,17 @@ export const heartbeatMessageSchema = z
   .meta({ id: 'HeartbeatMessage', description: 'Sent to every connection every 30 s (default), subscribed or not.' });
 
 export const subscribedMessageSchema = z
-  .looseObject({ message_type: z.literal('subscribed'), id: subscriptionIdSchema })
+  .looseObject({
+    message_type: z.literal('subscribed'),
+    id: subscriptionIdSchema,
+    epoch: z.string().describe('Random per server start: seq values are comparable only within one epoch.'),
+    seq: z.number().int().nonnegative().describe('The newest seq when the subscription started.'),
+    recovered: z
+      .boolean()
+      .optional()
+      .describe('Only for a subscribe with since: true when every missed certificate is replayed, false when history did not reach back.'),
+    oldest_seq: z.number().int().nonnegative().optional().describe('With recovered false: the oldest seq the server still had.'),
+  })
   .meta({ id: 'SubscribedMessage', description: 'The subscription is active; matching certificates follow.' });
 
 export const unsubscribedMessageSchema = z

@@ -5,7 +5,7 @@
  * topic, each message is serialized once per channel, and the transport fans a topic out natively.
  */
 import type { CertEvent } from '../ingest/event.js';
-import { serializeDomains, serializeFull, serializeLite, type Channel, CHANNELS } from '../server/messages.js';
+import { serialize, type Channel, CHANNELS } from '../server/messages.js';
 import { subscriptionField } from '../protocol/replies.js';
 import { FilterMatcher, type FilterSpec } from './filter-matcher.js';
 
@@ -39,12 +39,6 @@ export interface RouteStats {
   sent: Record<Channel, number>;
 }
 
-const SERIALIZERS: Record<Channel, (event: CertEvent) => string> = {
-  full: serializeFull,
-  lite: serializeLite,
-  'domains-only': serializeDomains,
-};
-
 /** Topic of a channel's unfiltered stream. */
 export function channelTopic(channel: Channel): string {
   return channel;
@@ -71,9 +65,10 @@ export class Router {
 
   /**
    * Adds (or replaces) subscription `id` of a connection. Throws InvalidFilterError for a filter the
-   * matcher rejects, leaving any previous subscription with that id in place.
+   * matcher rejects, leaving any previous subscription with that id in place. With `join` false the
+   * connection does not receive the topic yet (a replay runs first) until join() is called.
    */
-  subscribe(member: TopicMember, subs: SubscriptionSet, id: string, channel: Channel, spec: FilterSpec): void {
+  subscribe(member: TopicMember, subs: SubscriptionSet, id: string, channel: Channel, spec: FilterSpec, join = true): void {
     const filterId = this.matcher.acquire(spec);
     const key = `${channel}\u0000${filterId}\u0000${id}`;
     let topic = this.topicsByKey.get(key);
@@ -90,9 +85,15 @@ export class Router {
     const previous = subs.get(id);
     if (previous === topic) return;
     topic.refs++;
-    member.subscribe(topic.name);
+    if (join) member.subscribe(topic.name);
     subs.set(id, topic);
     if (previous) this.leave(member, previous);
+  }
+
+  /** Starts delivering subscription `id`'s topic to the connection (after a replay caught up). */
+  join(member: TopicMember, subs: SubscriptionSet, id: string): void {
+    const topic = subs.get(id);
+    if (topic) member.subscribe(topic.name);
   }
 
   /** Removes subscription `id`; false when the connection has none by that id. */
@@ -127,7 +128,7 @@ export class Router {
   private message(channel: Channel): string {
     let text = this.serialized[channel];
     if (text === undefined) {
-      text = SERIALIZERS[channel](this.current!);
+      text = serialize(channel, this.current!);
       this.serialized[channel] = text;
     }
     return text;

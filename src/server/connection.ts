@@ -10,7 +10,10 @@ import { errorMessage, pongMessage, subscribedMessage, unsubscribedMessage } fro
 import type { ErrorCode } from '../protocol/server-messages.js';
 import type { SubscribeMessage } from '../protocol/client-messages.js';
 import { InvalidFilterError } from '../router/filter-matcher.js';
+import type { EventHistory } from '../router/history.js';
+import { Replay, type ReplayScheduler } from '../router/replay.js';
 import { channelTopic, type Router, type SubscriptionSet } from '../router/router.js';
+import { subscriptionField } from '../protocol/replies.js';
 import type { Channel } from './messages.js';
 
 export interface ConnectionData {
@@ -23,6 +26,15 @@ export interface ConnectionData {
   filtered: boolean;
   /** When the connection was cut off for backpressure (it gets nothing more), else null. */
   evictedAt: number | null;
+  /** Resuming subscriptions still replaying history, by id. */
+  readonly replays: Map<string, Replay>;
+}
+
+/** What resuming needs: the server's epoch, its recent events and the replay pacer. */
+export interface ResumeContext {
+  readonly epoch: string;
+  readonly history: EventHistory;
+  readonly scheduler: ReplayScheduler;
 }
 
 /** Every connection gets heartbeats, filtered or not. */
@@ -34,6 +46,7 @@ export class ConnectionHandler {
   constructor(
     private readonly router: Router,
     private readonly limits: ProtocolLimits,
+    private readonly resume: ResumeContext,
   ) {}
 
   open(ws: WebSocket<ConnectionData>): void {
@@ -45,7 +58,10 @@ export class ConnectionHandler {
   }
 
   close(ws: WebSocket<ConnectionData>): void {
-    this.router.releaseAll(ws.getUserData().subs);
+    const data = ws.getUserData();
+    for (const replay of data.replays.values()) replay.cancel();
+    data.replays.clear();
+    this.router.releaseAll(data.subs);
   }
 
   message(ws: WebSocket<ConnectionData>, data: ArrayBuffer, isBinary: boolean): void {
@@ -65,6 +81,7 @@ export class ConnectionHandler {
         this.subscribe(ws, msg, true);
         return;
       case 'unsubscribe':
+        this.cancelReplay(ws.getUserData(), msg.id);
         if (this.router.unsubscribe(ws, ws.getUserData().subs, msg.id)) {
           ws.send(unsubscribedMessage(msg.id));
         } else {
@@ -79,6 +96,11 @@ export class ConnectionHandler {
     ws.send(errorMessage(code, message, id));
   }
 
+  private cancelReplay(data: ConnectionData, id: string): void {
+    data.replays.get(id)?.cancel();
+    data.replays.delete(id);
+  }
+
   private subscribe(ws: WebSocket<ConnectionData>, msg: SubscribeMessage, reply: boolean): void {
     const data = ws.getUserData();
     if (!data.subs.has(msg.id) && data.subs.size >= this.limits.maxSubscriptions) {
@@ -86,17 +108,46 @@ export class ConnectionHandler {
       return;
     }
     const channel = msg.channel ?? data.channel;
+    const spec = { keywords: msg.keywords, regex: msg.regex };
+    const { history, epoch } = this.resume;
+    const newest = history.newestSeq ?? 0;
+    const oldest = history.oldestSeq ?? newest + 1;
+    const since = msg.since;
+    // Resumable when the client's epoch is ours and history still holds everything after its seq.
+    const recovered = since === undefined ? undefined : since.epoch === epoch && since.seq + 1 >= oldest && since.seq <= newest;
+    const replayFrom = recovered && since && since.seq < newest ? since.seq + 1 : null;
     try {
-      this.router.subscribe(ws, data.subs, msg.id, channel, { keywords: msg.keywords, regex: msg.regex });
+      this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null);
     } catch (err) {
       if (!(err instanceof InvalidFilterError)) throw err;
       this.fail(ws, err.code, err.message, msg.id);
       return;
     }
+    this.cancelReplay(data, msg.id);
     if (!data.filtered) {
       data.filtered = true;
       ws.unsubscribe(channelTopic(data.channel));
     }
-    if (reply) ws.send(subscribedMessage(msg.id));
+    if (reply) {
+      ws.send(
+        subscribedMessage(msg.id, {
+          epoch,
+          seq: newest,
+          ...(recovered === undefined ? {} : { recovered }),
+          ...(recovered === false ? { oldestSeq: oldest } : {}),
+        }),
+      );
+    }
+    if (replayFrom !== null) {
+      const replay = new Replay(history, replayFrom, channel, spec, subscriptionField(msg.id), {
+        send: (text) => void ws.send(text),
+        bufferedAmount: () => ws.getBufferedAmount(),
+      }, () => {
+        data.replays.delete(msg.id);
+        this.router.join(ws, data.subs, msg.id);
+      });
+      data.replays.set(msg.id, replay);
+      this.resume.scheduler.add(replay);
+    }
   }
 }

@@ -5,6 +5,8 @@
 import type { CertEvent, ChainCert } from '../ingest/event.js';
 import type { CertStreamCert } from '../x509/types.js';
 
+import type { Channel } from '../protocol/channels.js';
+
 export { CHANNELS, CHANNEL_PATHS, type Channel } from '../protocol/channels.js';
 
 function withoutDer<T extends { as_der: string }>(cert: T): Omit<T, 'as_der'> {
@@ -45,8 +47,20 @@ export function serializeLite(event: CertEvent): string {
   return certificateUpdate(event, withoutDer(event.leaf_cert), 'lite');
 }
 
+/** The original format (data = the domains) plus a top-level seq, so domains-only clients can resume. */
 export function serializeDomains(event: CertEvent): string {
-  return `{"message_type":"dns_entries","data":${JSON.stringify(event.leaf_cert.all_domains)}}`;
+  return `{"message_type":"dns_entries","data":${JSON.stringify(event.leaf_cert.all_domains)},"seq":${event.seq}}`;
+}
+
+const SERIALIZERS: Record<Channel, (event: CertEvent) => string> = {
+  full: serializeFull,
+  lite: serializeLite,
+  'domains-only': serializeDomains,
+};
+
+/** The message of one channel for an event. */
+export function serialize(channel: Channel, event: CertEvent): string {
+  return SERIALIZERS[channel](event);
 }
 
 export function heartbeat(nowMs = Date.now()): string {

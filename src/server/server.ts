@@ -10,7 +10,10 @@ import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } fro
 import { parseQueryFilters } from '../protocol/parse.js';
 import { errorMessage } from '../protocol/replies.js';
 import { CLOSE_CODES } from '../protocol/server-messages.js';
+import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
+import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
+import { ReplayScheduler } from '../router/replay.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
@@ -26,8 +29,12 @@ export interface ServerOptions {
   maxBackpressure: number;
   /** Seconds without traffic before a peer is dropped (uWS pings automatically before that). */
   idleTimeoutSeconds: number;
-  /** Messages kept for /latest.json. */
+  /** Messages shown by /latest.json. */
   latestCount: number;
+  /** Recent events kept for resuming clients: at most this many... */
+  historyMaxEvents: number;
+  /** ...and none older than this. */
+  historyMaxAgeMs: number;
   limits: ProtocolLimits;
   logger?: Logger;
   /** Per-log ingest status for /healthz and /metrics. */
@@ -41,6 +48,8 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   maxBackpressure: 4 * 1024 * 1024,
   idleTimeoutSeconds: 60,
   latestCount: 25,
+  historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
+  historyMaxAgeMs: DEFAULT_HISTORY_OPTIONS.maxAgeMs,
   limits: DEFAULT_PROTOCOL_LIMITS,
 };
 
@@ -60,7 +69,10 @@ export class StreamServer {
   private readonly metrics: Metrics;
   private listenSocket: us_listen_socket | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly latest: CertEvent[] = [];
+  /** Random per start: seqs of different starts must not be mixed up by resuming clients. */
+  readonly epoch = randomBytes(8).toString('hex');
+  private readonly history: EventHistory;
+  private readonly replays = new ReplayScheduler();
   private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
@@ -77,7 +89,12 @@ export class StreamServer {
       },
       new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
     );
-    this.handler = new ConnectionHandler(this.router, this.options.limits);
+    this.history = new EventHistory({ maxEvents: this.options.historyMaxEvents, maxAgeMs: this.options.historyMaxAgeMs });
+    this.handler = new ConnectionHandler(this.router, this.options.limits, {
+      epoch: this.epoch,
+      history: this.history,
+      scheduler: this.replays,
+    });
     this.metrics = createMetrics({
       logs: this.options.status,
       route: this.router.stats,
@@ -132,7 +149,7 @@ export class StreamServer {
           return;
         }
         const urlFilter = parsed.message;
-        const data: ConnectionData = { channel, subs: new Map(), urlFilter, filtered: false, evictedAt: null };
+        const data: ConnectionData = { channel, subs: new Map(), urlFilter, filtered: false, evictedAt: null, replays: new Map() };
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
       open: (ws) => {
@@ -170,10 +187,10 @@ export class StreamServer {
       });
     };
     this.app.get('/latest.json', (res) => {
-      json(res, '200 OK', `{"messages":[${this.latest.map(serializeLite).join(',')}]}`);
+      json(res, '200 OK', `{"messages":[${this.history.tail(this.options.latestCount).map(serializeLite).join(',')}]}`);
     });
     this.app.get('/example.json', (res) => {
-      const last = this.latest[this.latest.length - 1];
+      const [last] = this.history.tail(1);
       if (last) json(res, '200 OK', serializeLite(last));
       else json(res, '503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
     });
@@ -209,9 +226,8 @@ export class StreamServer {
 
   /** Routes one event to every channel and matching subscription. */
   publish(event: CertEvent): void {
+    this.history.push(event);
     this.router.publish(event);
-    this.latest.push(event);
-    if (this.latest.length > this.options.latestCount) this.latest.shift();
   }
 
   /**

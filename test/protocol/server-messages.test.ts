@@ -85,13 +85,21 @@ describe('server messages: schemas match what the server sends', () => {
   });
 
   it('replies: subscribed, unsubscribed, pong, error', () => {
-    assert.deepEqual(json(subscribedMessage('s1')), { message_type: 'subscribed', id: 's1' });
+    assert.deepEqual(json(subscribedMessage('s1', { epoch: 'e1', seq: 7 })), { message_type: 'subscribed', id: 's1', epoch: 'e1', seq: 7 });
+    assert.deepEqual(json(subscribedMessage('s1', { epoch: 'e1', seq: 7, recovered: false, oldestSeq: 3 })), {
+      message_type: 'subscribed',
+      id: 's1',
+      epoch: 'e1',
+      seq: 7,
+      recovered: false,
+      oldest_seq: 3,
+    });
     assert.deepEqual(json(unsubscribedMessage('s1')), { message_type: 'unsubscribed', id: 's1' });
     assert.deepEqual(json(pongMessage()), { message_type: 'pong' });
     assert.deepEqual(json(pongMessage('p1')), { message_type: 'pong', id: 'p1' });
     assert.equal(errorMessage('bad_json', 'x'), '{"message_type":"error","code":"bad_json","message":"x"}');
     assert.equal(errorMessage('unknown_subscription', 'no "s1"', 's1'), '{"message_type":"error","id":"s1","code":"unknown_subscription","message":"no \\"s1\\""}');
-    for (const text of [subscribedMessage('s1'), unsubscribedMessage('s1'), pongMessage(), pongMessage('p'), errorMessage('rate_limited', 'slow down', 'a')]) {
+    for (const text of [subscribedMessage('s1', { epoch: 'e', seq: 0, recovered: true }), unsubscribedMessage('s1'), pongMessage(), pongMessage('p'), errorMessage('rate_limited', 'slow down', 'a')]) {
       serverMessageSchema.parse(json(text));
     }
     for (const code of ERROR_CODES) errorMessageSchema.parse(json(errorMessage(code, 'text', 'id')));

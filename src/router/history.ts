@@ -1,0 +1,79 @@
+/**
+ * The recent events, by seq, for clients that resume after a reconnect. Bounded by count and by
+ * age, whichever is smaller. Seqs are contiguous (ingest numbers every event it emits), so an
+ * event is found by arithmetic on a ring buffer.
+ */
+import type { CertEvent } from '../ingest/event.js';
+
+export interface HistoryOptions {
+  maxEvents: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = { maxEvents: 200_000, maxAgeMs: 10 * 60_000 };
+
+export class EventHistory {
+  private readonly ring: (CertEvent | undefined)[];
+  private readonly addedAt: Float64Array;
+  /** Ring slot of the oldest event. */
+  private head = 0;
+  private count = 0;
+
+  constructor(private readonly options: HistoryOptions = DEFAULT_HISTORY_OPTIONS) {
+    this.ring = new Array<CertEvent | undefined>(options.maxEvents);
+    this.addedAt = new Float64Array(options.maxEvents);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Seq of the oldest event kept, or undefined when empty. */
+  get oldestSeq(): number | undefined {
+    return this.count === 0 ? undefined : this.ring[this.head]!.seq;
+  }
+
+  get newestSeq(): number | undefined {
+    return this.count === 0 ? undefined : this.ring[(this.head + this.count - 1) % this.ring.length]!.seq;
+  }
+
+  push(event: CertEvent, now = Date.now()): void {
+    const newest = this.newestSeq;
+    if (newest !== undefined && event.seq !== newest + 1) {
+      // A gap in seq would break lookups; it cannot happen with one ingest, so start over if it does.
+      this.head = 0;
+      this.count = 0;
+    }
+    if (this.count === this.ring.length) this.dropOldest();
+    const slot = (this.head + this.count) % this.ring.length;
+    this.ring[slot] = event;
+    this.addedAt[slot] = now;
+    this.count++;
+    this.expire(now);
+  }
+
+  /** Drops events older than maxAgeMs. */
+  expire(now = Date.now()): void {
+    while (this.count > 0 && now - this.addedAt[this.head]! > this.options.maxAgeMs) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.ring.length;
+    this.count--;
+  }
+
+  /** The event with this seq, if still kept. */
+  get(seq: number): CertEvent | undefined {
+    const oldest = this.oldestSeq;
+    if (oldest === undefined || seq < oldest || seq >= oldest + this.count) return undefined;
+    return this.ring[(this.head + (seq - oldest)) % this.ring.length];
+  }
+
+  /** The newest `n` events, oldest first. */
+  tail(n: number): CertEvent[] {
+    const out: CertEvent[] = [];
+    for (let i = Math.max(0, this.count - n); i < this.count; i++) out.push(this.ring[(this.head + i) % this.ring.length]!);
+    return out;
+  }
+}
