@@ -46,7 +46,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     server,
     ingest,
     async stop() {
-      server.close();
+      await server.close();
       await ingest.stop();
     },
   };

@@ -43,12 +43,15 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
 export const CLOSE_CODES = Object.freeze({
   /** More than maxBackpressure bytes queued for a client that does not read fast enough. */
   backpressure: 4008,
+  /** The server is shutting down (SIGTERM): reconnect, and resume, in a moment. */
+  goingAway: 1001,
 } as const);
 export type CloseCodeName = keyof typeof CLOSE_CODES;
 
 /** Close reason sent with each close code. */
 export const CLOSE_REASONS: Readonly<Record<CloseCodeName, string>> = Object.freeze({
   backpressure: 'backpressure',
+  goingAway: 'server shutting down',
 });
 
 // --- certificates, in CertStream's shape (see src/x509/types.ts) ---

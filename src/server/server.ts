@@ -9,7 +9,7 @@ import type { LogStatus } from '../ingest/ingest.js';
 import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
 import { parseQueryFilters } from '../protocol/parse.js';
 import { errorMessage } from '../protocol/replies.js';
-import { CLOSE_CODES } from '../protocol/server-messages.js';
+import { CLOSE_CODES, CLOSE_REASONS } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
@@ -254,7 +254,7 @@ export class StreamServer {
 
   private finishEviction(ws: WebSocket<ConnectionData>): void {
     if (ws.getUserData().evictedAt !== null && ws.getBufferedAmount() === 0) {
-      ws.end(CLOSE_CODES.backpressure, 'backpressure');
+      ws.end(CLOSE_CODES.backpressure, CLOSE_REASONS.backpressure);
     }
   }
 
@@ -279,10 +279,18 @@ export class StreamServer {
     });
   }
 
-  close(): void {
+  /**
+   * Graceful stop: no new connections, every client gets a going-away close (1001), then whatever
+   * has not closed within `graceMs` is dropped.
+   */
+  async close(graceMs = 1_000): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+    for (const ws of this.open) ws.end(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway);
+    const deadline = Date.now() + graceMs;
+    while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     // close() exists natively in v20.30 (it also drops open connections) but is missing from the typings.
     (this.app as TemplatedApp & { close(): void }).close();
   }

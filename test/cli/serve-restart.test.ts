@@ -53,8 +53,9 @@ describe('serve process with restart', () => {
     await new Promise((r) => setTimeout(r, 500));
     sim.append(120);
     await waitFor('first 120 per log', () => updates(first.client).length === 120 * sim.logs.length);
-    await first.client.close();
+    const closeCode = new Promise<number>((resolve) => first.client.socket.once('close', (code: number) => resolve(code)));
     assert.equal(await first.proc.stop('SIGTERM'), 0, 'graceful exit code');
+    assert.equal(await closeCode, 1001, 'clients are told the server is going away');
 
     // Entries logged while the server is down; reads are slowed so the client is connected before catch-up.
     sim.append(80);

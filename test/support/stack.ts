@@ -39,7 +39,7 @@ export async function startStack(
       );
     },
     async close() {
-      server.close();
+      await server.close();
       await ingest.stop();
       await sim.close();
     },
