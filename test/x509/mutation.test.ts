@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { CertParseError, parseCertificate, type CertParseErrorReason } from '../../src/x509/index.js';
 import { skipWithoutFixtures } from '../support/fixtures.js';
 import { parsableFixtureCerts, type FixtureCert } from './fixture-certs.js';
-import { seededRandom } from './prng.js';
+import { createRng } from '../../src/sim/rng.js';
 
 const ITERATIONS = 30000;
 
@@ -58,7 +58,7 @@ describe('x509 mutation robustness', { skip: skipWithoutFixtures, timeout: 120_0
   it(`survives ${ITERATIONS} corrupted certificates with only CertParseError`, () => {
     const corpus = seeds();
     assert.ok(corpus.length > 40, `only ${corpus.length} seed certificates`);
-    const random = seededRandom(0x5eed);
+    const random = createRng(0x5eed).next;
     const outcomes = new Map<string, number>();
     for (let n = 0; n < ITERATIONS; n++) {
       const seed = corpus[n % corpus.length]!;

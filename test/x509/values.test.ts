@@ -5,7 +5,7 @@ import { CertParseError } from '../../src/x509/errors.js';
 import { decodeByteString, decodeCharacterString, isValidUtf8 } from '../../src/x509/strings.js';
 import { parseTime } from '../../src/x509/time.js';
 import { ascii, hex } from './der-builder.js';
-import { seededRandom } from './prng.js';
+import { createRng } from '../../src/sim/rng.js';
 
 const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
@@ -25,7 +25,7 @@ function isCertParseError(reason: string): (error: unknown) => boolean {
 describe('character strings', () => {
   it('validates UTF-8 exactly as a fatal TextDecoder does', () => {
     const fatal = new TextDecoder('utf-8', { fatal: true });
-    const random = seededRandom(1);
+    const random = createRng(1).next;
     const interesting = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
     for (let n = 0; n < 20000; n++) {
       const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 6) }, () =>
@@ -89,7 +89,7 @@ describe('times', () => {
   const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
   it('agrees with Date for random UTCTime and GeneralizedTime values', () => {
-    const random = seededRandom(2);
+    const random = createRng(2).next;
     for (let n = 0; n < 5000; n++) {
       const year = 1 + Math.floor(random() * 9999);
       const month = 1 + Math.floor(random() * 12);
