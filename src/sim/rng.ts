@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export interface Rng {
   /** Uniform in [0, 1). */
-  next(): number;
+  next(this: void): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
   /** Uniform integer in [min, max] (both inclusive). */
