@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AhoCorasick } from '../../src/router/aho-corasick.js';
+import { TermIndex } from '../../src/router/term-index.js';
+import { createRng } from '../../src/sim/rng.js';
+
+/** Distinct ids of the terms found in `text`. */
+function found(scanner: { scan: AhoCorasick['scan'] }, text: string): number[] {
+  const ids = new Set<number>();
+  scanner.scan(text, { onTerm: (id) => ids.add(id) });
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Reference: ids of the terms that are substrings of the lower-cased text. */
+function naive(terms: readonly string[], ids: readonly number[], text: string): number[] {
+  const lowered = text.toLowerCase();
+  return ids.filter((_, i) => lowered.includes(terms[i]!)).sort((a, b) => a - b);
+}
+
+describe('AhoCorasick', () => {
+  it('reports overlapping terms and terms that are suffixes of others', () => {
+    const terms = ['he', 'she', 'his', 'hers', 'e'];
+    const ac = new AhoCorasick(terms, [10, 11, 12, 13, 14]);
+    assert.deepEqual(found(ac, 'ushers'), [10, 11, 13, 14]);
+    assert.deepEqual(found(ac, 'hi'), []);
+    assert.deepEqual(found(ac, 'ahishe'), [10, 11, 12, 14]);
+    let occurrences = 0;
+    ac.scan('eee', { onTerm: () => occurrences++ });
+    assert.equal(occurrences, 3, 'one report per occurrence');
+  });
+
+  it('matches case-insensitively, including non-ASCII text', () => {
+    const terms = ['paypal', 'пример', 'straße', 'i̇stanbul'];
+    const ac = new AhoCorasick(terms, [0, 1, 2, 3]);
+    assert.deepEqual(found(ac, 'WWW.PayPal.COM'), [0]);
+    assert.deepEqual(found(ac, 'ПРИМЕР.рф'), [1]);
+    assert.deepEqual(found(ac, 'STRAßE.de'), [2]);
+    assert.deepEqual(found(ac, 'İSTANBUL.tr'), [3], 'İ lower-cases to i + combining dot');
+    assert.deepEqual(found(ac, 'paypal-пример'), [0, 1], 'ASCII prefix before the restart is not lost');
+  });
+
+  it('handles no terms and characters that occur in no term', () => {
+    assert.deepEqual(found(new AhoCorasick([], []), 'anything'), []);
+    assert.deepEqual(found(new AhoCorasick(['abc'], [1]), '\u0000\uffff😀abc'), [1]);
+  });
+
+  const cjk = Array.from({ length: 3000 }, (_, i) => String.fromCharCode(0x4e00 + i));
+  for (const [label, chars] of [
+    ['small ASCII alphabet (dense rows)', [...'abcAB.-']],
+    // 3,000 classes leave room for only ~350 dense rows; a and b make deep states likely.
+    ['large alphabet (sparse states past the dense budget)', [...cjk, ...'ab'.repeat(3000)]],
+  ] as const) {
+    it(`agrees with a naive search over random terms: ${label}`, () => {
+      const rng = createRng(label.length);
+      const randomText = (max: number): string => Array.from({ length: 1 + rng.int(max) }, () => rng.pick(chars)).join('');
+      const terms = [...new Set(Array.from({ length: 2000 }, () => randomText(6).toLowerCase()))];
+      const ids = terms.map((_, i) => i * 3 + 1);
+      const ac = new AhoCorasick(terms, ids);
+      for (let i = 0; i < 2000; i++) {
+        const text = randomText(30);
+        assert.deepEqual(found(ac, text), naive(terms, ids, text), text);
+      }
+    });
+  }
+});
+
+describe('TermIndex', () => {
+  it('finds terms added after the base build, and reuses a dead term without a rebuild', () => {
+    const index = new TermIndex();
+    const a = index.acquire('alpha');
+    index.refresh();
+    const b = index.acquire('beta');
+    index.refresh();
+    assert.deepEqual(found(index, 'alpha-beta'), [a, b].sort((x, y) => x - y));
+    const builds = index.stats();
+    index.release(b);
+    assert.equal(index.acquire('beta'), b, 'a dead term keeps its id');
+    index.refresh();
+    assert.deepEqual(index.stats(), builds, 'no rebuild for a revived term');
+  });
+
+  it('stays exact across random churn, rebuilds and id reuse', () => {
+    const rng = createRng(7);
+    const index = new TermIndex();
+    const held = new Map<number, string>();
+    const refs = new Map<number, number>();
+    const words = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}x`);
+    for (let round = 0; round < 60; round++) {
+      for (let i = 0; i < 100; i++) {
+        if (rng.chance(0.55) || refs.size === 0) {
+          const word = rng.pick(words);
+          const id = index.acquire(word);
+          const known = held.get(id);
+          assert.ok(known === undefined || known === word, 'an id stands for one term while held');
+          held.set(id, word);
+          refs.set(id, (refs.get(id) ?? 0) + 1);
+        } else {
+          const id = rng.pick([...refs.keys()]);
+          index.release(id);
+          const left = refs.get(id)! - 1;
+          if (left === 0) {
+            refs.delete(id);
+            held.delete(id);
+          } else refs.set(id, left);
+        }
+      }
+      index.refresh();
+      const text = Array.from({ length: 5 }, () => rng.pick(words)).join('.');
+      const live = [...refs.keys()].filter((id) => text.includes(held.get(id)!)).sort((a, b) => a - b);
+      assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live);
+    }
+    assert.ok(index.stats().baseBuilds > 1, 'churn went through base rebuilds');
+  });
+});
