@@ -128,7 +128,11 @@ describe('server messages: schemas match what the server sends', () => {
     assert.deepEqual([...unionTypes].sort(), [...SERVER_MESSAGE_TYPES].sort());
     assert.equal(CLOSE_CODES.backpressure, 4008);
     assert.equal(CLOSE_REASONS.backpressure, 'backpressure');
-    for (const code of Object.values(CLOSE_CODES)) assert.ok(code >= 4000 && code <= 4999, 'application close codes');
+    assert.equal(CLOSE_CODES.goingAway, 1001, 'the standard going-away code');
+    for (const [name, code] of Object.entries(CLOSE_CODES)) {
+      assert.ok((code >= 4000 && code <= 4999) || code === 1001, `${name}: an application code or 1001`);
+      assert.equal(typeof CLOSE_REASONS[name as keyof typeof CLOSE_CODES], 'string');
+    }
   });
 
   it('agrees with the server on channels and paths', () => {
