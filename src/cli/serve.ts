@@ -4,6 +4,7 @@ import { DEFAULT_LOG_LIST_URL, LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
 import { StreamServer } from '../server/server.js';
 import { createLogger, type LogLevel } from '../util/logger.js';
+import { untilStopSignal } from '../util/signals.js';
 import { intOption } from './options.js';
 
 export interface ServeOptions {
@@ -54,15 +55,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
 
 /** Runs until SIGINT/SIGTERM, then persists cursors and exits 0. */
 export async function runUntilSignalled(running: RunningServer): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal();
   await running.stop();
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { startSimulator } from '../sim/simulator.js';
 import { floatOption, intOption } from './options.js';
+import { untilStopSignal } from '../util/signals.js';
 
 interface SimulateOptions {
   host: string;
@@ -59,15 +60,7 @@ export function registerSimulateCommand(program: Command): void {
         console.log(`  ${log.api.padEnd(9)} ${log.config.description}: ${where}`);
       }
       console.log(`faults: curl -X POST ${sim.url}admin/faults -d '{"log":"*","faults":{"serverError":{"count":5}}}'`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopSignal();
       await sim.close();
     });
 }
