@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import { runCli, type CliProcess } from '../support/process.js';
+import { indexesByLog, startServe } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
 
@@ -32,20 +33,13 @@ describe('serve process with restart', () => {
   });
 
   async function startServer(): Promise<{ proc: CliProcess; client: RecordingClient }> {
-    const proc = runCli(['serve', '--log-list', sim.logListUrl, '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir, '--poll-interval', '100', '--log-level', 'warn']);
-    const [, port] = await proc.waitForOutput(/streaming on ws:\/\/127\.0\.0\.1:(\d+)\//);
+    const { proc, port } = await startServe(sim, stateDir);
     const client = await connectRecording(`ws://127.0.0.1:${port}/full-stream`);
     return { proc, client };
   }
 
   const updates = (client: RecordingClient): Update[] =>
     client.messages.filter((m): m is Update => (m as Update).message_type === 'certificate_update');
-
-  function indexesByLog(list: Update[]): Map<string, number[]> {
-    const byLog = new Map<string, number[]>();
-    for (const u of list) byLog.set(u.data.source.url, [...(byLog.get(u.data.source.url) ?? []), u.data.cert_index]);
-    return byLog;
-  }
 
   it('streams everything, stops gracefully on SIGTERM and resumes from its cursors', async () => {
     const first = await startServer();

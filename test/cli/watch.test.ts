@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CertificateUpdateMessage } from '../../src/client/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
-import { indexesByLog, startServe } from '../client/serve-process.js';
+import { indexesByLog, startServe } from '../support/serve-process.js';
 import { CLI, runCli, type CliProcess } from '../support/process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';

@@ -13,7 +13,7 @@ import { connect, type CertificateUpdateMessage, type DisconnectEvent, type Reco
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import type { CliProcess } from '../support/process.js';
 import { waitFor } from '../support/wait.js';
-import { indexesByLog, startServe } from './serve-process.js';
+import { indexesByLog, startServe } from '../support/serve-process.js';
 
 describe('client library across a server restart', () => {
   let sim: Simulator;
