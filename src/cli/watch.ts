@@ -187,7 +187,8 @@ function parseServerUrl(text: string): string {
 function useColor(): boolean {
   const { NO_COLOR, FORCE_COLOR } = process.env;
   if (FORCE_COLOR !== undefined && FORCE_COLOR !== '' && FORCE_COLOR !== '0') return true;
-  return process.stdout.isTTY && (NO_COLOR === undefined || NO_COLOR === '');
+  // isTTY is undefined, not false, on a pipe: and createColors(undefined) would fall back to picocolors' own guess.
+  return process.stdout.isTTY === true && (NO_COLOR === undefined || NO_COLOR === '');
 }
 
 function warn(text: string): void {
