@@ -36,6 +36,8 @@ export const faultSpecSchema = z.strictObject({
   hang: z.strictObject(trigger).optional(),
   /** 200 with the body cut in half (Content-Length matches the cut body): truncated JSON / tile. */
   truncate: z.strictObject(trigger).optional(),
+  /** get-sth / checkpoint answer with the previous (smaller, validly signed) tree head, like a stale replica. */
+  staleHead: z.strictObject(trigger).optional(),
   /** get-entries returns at most maxEntries, below the log's normal limit. */
   shortBatch: z.strictObject({ ...trigger, maxEntries: z.number().int().min(1) }).optional(),
   /** Corrupt single entries in get-entries responses and data tiles. */
@@ -86,20 +88,22 @@ export interface RequestFaults {
   truncate: boolean;
   /** Lower batch cap for this get-entries request. */
   maxEntries: number | undefined;
+  /** Serve the previous tree head instead of the current one. */
+  staleHead: boolean;
 }
 
-export const NO_REQUEST_FAULTS: RequestFaults = { delayMs: 0, action: undefined, truncate: false, maxEntries: undefined };
+export const NO_REQUEST_FAULTS: RequestFaults = { delayMs: 0, action: undefined, truncate: false, maxEntries: undefined, staleHead: false };
 
 /** A log's active faults, parsed and with live counters. */
 export class FaultState {
   readonly spec: z.output<typeof faultSpecSchema>;
-  private readonly triggers: Partial<Record<'serverError' | 'rateLimit' | 'delay' | 'reset' | 'hang' | 'truncate' | 'shortBatch', Trigger>> = {};
+  private readonly triggers: Partial<Record<'serverError' | 'rateLimit' | 'delay' | 'reset' | 'hang' | 'truncate' | 'shortBatch' | 'staleHead', Trigger>> = {};
   private readonly entryFaults = new Map<number, EntryFaultKind>();
 
   /** Throws a zod error when spec is not a valid fault document. */
   constructor(spec: FaultSpec = {}) {
     this.spec = faultSpecSchema.parse(spec);
-    for (const key of ['serverError', 'rateLimit', 'delay', 'reset', 'hang', 'truncate', 'shortBatch'] as const) {
+    for (const key of ['serverError', 'rateLimit', 'delay', 'reset', 'hang', 'truncate', 'shortBatch', 'staleHead'] as const) {
       const t = this.spec[key];
       if (t) this.triggers[key] = new Trigger(t);
     }
@@ -127,7 +131,8 @@ export class FaultState {
     const truncate = action === undefined && (t.truncate?.fires(endpoint, rng) ?? false);
     const maxEntries =
       endpoint === 'get-entries' && action === undefined && t.shortBatch?.fires(endpoint, rng) ? spec.shortBatch?.maxEntries : undefined;
-    return { delayMs, action, truncate, maxEntries };
+    const staleHead = action === undefined && (endpoint === 'get-sth' || endpoint === 'checkpoint') && (t.staleHead?.fires(endpoint, rng) ?? false);
+    return { delayMs, action, truncate, maxEntries, staleHead };
   }
 
   entryFault(index: number): EntryFaultKind | undefined {

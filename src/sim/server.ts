@@ -142,7 +142,7 @@ export class SimServer {
       default:
         break;
     }
-    this.send(res, await answer(faults), faults.truncate);
+    this.send(res, await (faults.staleHead ? log.withStaleHead(() => answer(faults)) : answer(faults)), faults.truncate);
   }
 
   private sleep(ms: number): Promise<void> {

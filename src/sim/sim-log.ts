@@ -56,6 +56,8 @@ export interface PublishedHead extends TreeHead {
 }
 
 const EMPTY = new Uint8Array(0);
+/** How far back the staleHead fault can reach, in publications. */
+const STALE_HEADS_KEPT = 3;
 
 export class SimLog {
   readonly privateKey: KeyObject;
@@ -67,6 +69,9 @@ export class SimLog {
   private readonly certs: SimCertificate[] = [];
   private readonly timestamps: number[] = [];
   private head: PublishedHead | undefined;
+  /** Earlier heads, oldest first (a few): the staleHead fault serves the oldest, like a lagging replica. */
+  private readonly earlierHeads: PublishedHead[] = [];
+  private servingStale = false;
   private lastPublishAt = -Infinity;
   /** static-ct: "level/index/width" of every partial tile some checkpoint made available. */
   private readonly partialTiles = new Set<string>();
@@ -105,7 +110,17 @@ export class SimLog {
   /** The published tree head (an empty tree is published at creation by the simulator). */
   get publishedHead(): PublishedHead {
     if (!this.head) throw new Error(`log ${this.slug} has published nothing yet`);
-    return this.head;
+    return (this.servingStale ? this.earlierHeads[0] : undefined) ?? this.head;
+  }
+
+  /** Runs `answer` (which reads publishedHead synchronously) as a stale replica would: one head behind. */
+  withStaleHead<T>(answer: () => T): T {
+    this.servingStale = true;
+    try {
+      return answer();
+    } finally {
+      this.servingStale = false;
+    }
   }
 
   append(cert: SimCertificate, timestamp: number): number {
@@ -133,6 +148,8 @@ export class SimLog {
       if (this.config.greaseCheckpoints) checkpoint = withGreaseSignature(checkpoint, head);
       this.recordPartialTiles(head.treeSize);
     }
+    if (this.head) this.earlierHeads.push(this.head);
+    if (this.earlierHeads.length > STALE_HEADS_KEPT) this.earlierHeads.shift();
     this.head = { ...head, signature, checkpoint };
     this.lastPublishAt = now;
     return this.head;
