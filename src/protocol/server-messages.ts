@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'unknown_subscription',
   'binary_not_supported',
   'rate_limited',
+  'too_many_connections',
+  'too_many_connections_from_ip',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -32,7 +34,9 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
   message_too_large: 'The frame (or the URL query) is longer than maxMessageBytes.',
   unknown_subscription: 'An unsubscribe names an id this connection has no subscription for.',
   binary_not_supported: 'The client sent a binary frame; the protocol uses text frames only.',
-  rate_limited: 'Reserved: the client sends messages faster than the server accepts.',
+  rate_limited: 'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst); the message was dropped.',
+  too_many_connections: 'HTTP 503 instead of the upgrade: the server already has maxConnections connections.',
+  too_many_connections_from_ip: 'HTTP 429 instead of the upgrade: the client IP already has maxConnectionsPerIp connections.',
 });
 
 /**
@@ -43,6 +47,8 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
 export const CLOSE_CODES = Object.freeze({
   /** More than maxBackpressure bytes queued for a client that does not read fast enough. */
   backpressure: 4008,
+  /** The client kept sending after rateLimitCloseAfter of its messages were refused with rate_limited. */
+  rateLimited: 4029,
   /** The server is shutting down (SIGTERM): reconnect, and resume, in a moment. */
   goingAway: 1001,
 } as const);
@@ -51,6 +57,7 @@ export type CloseCodeName = keyof typeof CLOSE_CODES;
 /** Close reason sent with each close code. */
 export const CLOSE_REASONS: Readonly<Record<CloseCodeName, string>> = Object.freeze({
   backpressure: 'backpressure',
+  rateLimited: 'rate limited',
   goingAway: 'server shutting down',
 });
 

@@ -7,7 +7,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import { parseClientMessage } from '../protocol/parse.js';
 import { URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
 import { errorMessage, pongMessage, subscribedMessage, unsubscribedMessage } from '../protocol/replies.js';
-import type { ErrorCode } from '../protocol/server-messages.js';
+import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
 import type { SubscribeMessage } from '../protocol/client-messages.js';
 import { InvalidFilterError } from '../router/filter-matcher.js';
 import type { EventHistory } from '../router/history.js';
@@ -15,6 +15,7 @@ import { Replay, type ReplayScheduler } from '../router/replay.js';
 import { channelTopic, type Router, type SubscriptionSet } from '../router/router.js';
 import { subscriptionField } from '../protocol/replies.js';
 import type { Channel } from './messages.js';
+import type { MessageRateLimiter } from './rate-limit.js';
 
 export interface ConnectionData {
   /** Channel of the path the client connected to. */
@@ -28,6 +29,9 @@ export interface ConnectionData {
   evictedAt: number | null;
   /** Resuming subscriptions still replaying history, by id. */
   readonly replays: Map<string, Replay>;
+  /** The peer's IP, as counted against maxConnectionsPerIp. */
+  readonly ip: string;
+  readonly rate: MessageRateLimiter;
 }
 
 /** What resuming needs: the server's epoch, its recent events and the replay pacer. */
@@ -42,6 +46,8 @@ export const HEARTBEAT_TOPIC = 'heartbeat';
 
 export class ConnectionHandler {
   readonly clientErrors: Record<string, number> = {};
+  /** Connections closed with CLOSE_CODES.rateLimited. */
+  rateLimitCloses = 0;
 
   constructor(
     private readonly router: Router,
@@ -67,6 +73,17 @@ export class ConnectionHandler {
   message(ws: WebSocket<ConnectionData>, data: ArrayBuffer, isBinary: boolean): void {
     // An evicted client is only waiting for its close: subscribing again would undo the eviction.
     if (ws.getUserData().evictedAt !== null) return;
+    // Before parsing: a flood must not cost more than counting it.
+    const verdict = ws.getUserData().rate.take();
+    if (verdict === 'close') {
+      this.rateLimitCloses++;
+      ws.end(CLOSE_CODES.rateLimited, CLOSE_REASONS.rateLimited);
+      return;
+    }
+    if (verdict === 'refuse') {
+      this.fail(ws, 'rate_limited', 'too many messages: slow down');
+      return;
+    }
     const parsed = parseClientMessage(data, isBinary, this.limits);
     if (!parsed.ok) {
       this.fail(ws, parsed.error.code, parsed.error.message, parsed.error.id);

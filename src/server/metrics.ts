@@ -14,6 +14,9 @@ export interface MetricsSources {
   connections: () => Record<Channel, number>;
   backpressureCloses: () => number;
   clientErrors: () => Record<string, number>;
+  /** WebSocket upgrades refused by a connection limit, per error code. */
+  refusedUpgrades: () => Record<string, number>;
+  rateLimitCloses: () => number;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
 }
 
@@ -62,6 +65,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
   );
   const clientErrors = new CounterMirror(
     new Counter({ name: 'certstream_client_errors_total', help: 'Error replies to client messages, per code', labelNames: ['code'], registers: [registry] }),
+  );
+  const refusedUpgrades = new CounterMirror(
+    new Counter({
+      name: 'certstream_refused_connections_total',
+      help: 'WebSocket upgrades refused by a connection limit, per error code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+  );
+  const rateLimitCloses = new CounterMirror(
+    new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
 
   new Gauge({
@@ -118,6 +132,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
     for (const channel of CHANNELS) sent.set({ channel }, sources.route.sent[channel]);
     backpressure.set({}, sources.backpressureCloses());
     for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
+    for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
+    rateLimitCloses.set({}, sources.rateLimitCloses());
   };
   new Gauge({
     name: 'certstream_subscriptions',

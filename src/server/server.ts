@@ -9,7 +9,7 @@ import type { LogStatus } from '../ingest/ingest.js';
 import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
 import { parseQueryFilters } from '../protocol/parse.js';
 import { errorMessage } from '../protocol/replies.js';
-import { CLOSE_CODES, CLOSE_REASONS } from '../protocol/server-messages.js';
+import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
 import { CHANNEL_PATHS, CHANNELS, heartbeat, serializeLite, type Channel } from './messages.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
 
 export interface ServerOptions {
@@ -36,6 +37,16 @@ export interface ServerOptions {
   /** ...and none older than this. */
   historyMaxAgeMs: number;
   limits: ProtocolLimits;
+  /** Open connections in total; beyond it upgrades get HTTP 503 too_many_connections. */
+  maxConnections: number;
+  /** Open connections per client IP (loopback included); beyond it HTTP 429 too_many_connections_from_ip. */
+  maxConnectionsPerIp: number;
+  /** Client messages per second one connection may send in the long run... */
+  messagesPerSecond: number;
+  /** ...and at once after a pause; messages beyond get the error rate_limited. */
+  messageBurst: number;
+  /** Refused messages without a pause after which the connection is closed with CLOSE_CODES.rateLimited. */
+  rateLimitCloseAfter: number;
   logger?: Logger;
   /** Per-log ingest status for /healthz and /metrics. */
   status: () => LogStatus[];
@@ -51,6 +62,13 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
   historyMaxAgeMs: DEFAULT_HISTORY_OPTIONS.maxAgeMs,
   limits: DEFAULT_PROTOCOL_LIMITS,
+  maxConnections: 50_000,
+  // Far above what one real client needs; tests open 1,000 loopback connections (load benches opening
+  // more from one IP must raise it).
+  maxConnectionsPerIp: 2_000,
+  messagesPerSecond: 20,
+  messageBurst: 50,
+  rateLimitCloseAfter: 500,
 };
 
 /** How often connections are checked against maxBackpressure. */
@@ -76,11 +94,21 @@ export class StreamServer {
   private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
+  /** Open connections per peer IP, for maxConnectionsPerIp. */
+  private readonly connectionsByIp = new Map<string, number>();
+  /** Upgrades refused by a connection limit, per error code. */
+  private readonly refusedUpgrades: Record<string, number> = {};
+  private readonly rateLimit: RateLimitOptions;
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
     this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
     this.logger = this.options.logger ?? silentLogger;
+    this.rateLimit = {
+      perSecond: this.options.messagesPerSecond,
+      burst: this.options.messageBurst,
+      closeAfter: this.options.rateLimitCloseAfter,
+    };
     this.app = uws.App();
     this.router = new Router(
       {
@@ -101,6 +129,8 @@ export class StreamServer {
       connections: () => this.connectionCounts(),
       backpressureCloses: () => this.backpressureCloses,
       clientErrors: () => this.handler.clientErrors,
+      refusedUpgrades: () => this.refusedUpgrades,
+      rateLimitCloses: () => this.handler.rateLimitCloses,
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
         topics: this.router.topicCount,
@@ -137,6 +167,15 @@ export class StreamServer {
         const key = req.getHeader('sec-websocket-key');
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
+        const ip = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
+        const refusal = this.connectionLimitHit(ip);
+        if (refusal) {
+          this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
+          res.cork(() => {
+            res.writeStatus(refusal.status).writeHeader('content-type', 'application/json').end(errorMessage(refusal.code, refusal.message));
+          });
+          return;
+        }
         const parsed = query === '' ? { ok: true as const, message: null } : this.parseUrlFilter(query);
         if (!parsed.ok) {
           this.handler.clientErrors[parsed.error.code] = (this.handler.clientErrors[parsed.error.code] ?? 0) + 1;
@@ -149,12 +188,23 @@ export class StreamServer {
           return;
         }
         const urlFilter = parsed.message;
-        const data: ConnectionData = { channel, subs: new Map(), urlFilter, filtered: false, evictedAt: null, replays: new Map() };
+        const data: ConnectionData = {
+          channel,
+          subs: new Map(),
+          urlFilter,
+          filtered: false,
+          evictedAt: null,
+          replays: new Map(),
+          ip,
+          rate: new MessageRateLimiter(this.rateLimit),
+        };
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
       open: (ws) => {
         this.connections[channel]++;
         this.open.add(ws);
+        const ip = ws.getUserData().ip;
+        this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
         this.handler.open(ws);
       },
       message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
@@ -162,9 +212,28 @@ export class StreamServer {
       close: (ws) => {
         this.connections[channel]--;
         this.open.delete(ws);
+        const ip = ws.getUserData().ip;
+        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.connectionsByIp.set(ip, left);
+        else this.connectionsByIp.delete(ip);
         this.handler.close(ws);
       },
     });
+  }
+
+  /** Why a new connection from `ip` must be refused, or null when it may open. */
+  private connectionLimitHit(ip: string): { status: string; code: ErrorCode; message: string } | null {
+    if (this.open.size >= this.options.maxConnections) {
+      return { status: '503 Service Unavailable', code: 'too_many_connections', message: `the server is at its limit of ${this.options.maxConnections} connections` };
+    }
+    if ((this.connectionsByIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
+      return {
+        status: '429 Too Many Requests',
+        code: 'too_many_connections_from_ip',
+        message: `at most ${this.options.maxConnectionsPerIp} connections per client IP`,
+      };
+    }
+    return null;
   }
 
   /** URL query filters, with their regexes compiled now so a bad one refuses the upgrade. */
