@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_LOG_LIST_URL, LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
-import { StreamServer } from '../server/server.js';
+import { StreamServer, type ServerOptions } from '../server/server.js';
 import { createLogger, type LogLevel } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
 import { intOption } from './options.js';
@@ -17,6 +17,24 @@ export interface ServeOptions {
   pollInterval: number;
   parallelism: number;
   logLevel: LogLevel;
+  maxConnections?: number;
+  maxConnectionsPerIp?: number;
+  messagesPerSecond?: number;
+  maxBackpressure?: number;
+  historyEvents?: number;
+  historyMinutes?: number;
+}
+
+/** Server options given on the command line (the rest keep their defaults). */
+function serverLimits(o: ServeOptions): Partial<ServerOptions> {
+  return {
+    ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
+    ...(o.maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp: o.maxConnectionsPerIp }),
+    ...(o.messagesPerSecond === undefined ? {} : { messagesPerSecond: o.messagesPerSecond }),
+    ...(o.maxBackpressure === undefined ? {} : { maxBackpressure: o.maxBackpressure }),
+    ...(o.historyEvents === undefined ? {} : { historyMaxEvents: o.historyEvents }),
+    ...(o.historyMinutes === undefined ? {} : { historyMaxAgeMs: o.historyMinutes * 60_000 }),
+  };
 }
 
 export interface RunningServer {
@@ -34,7 +52,13 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     logger,
     follower: { maxCatchUp: options.maxCatchUp, pollIntervalMs: options.pollInterval, parallelism: options.parallelism },
   });
-  const server = new StreamServer({ host: options.host, port: options.port, logger, status: () => ingest.status() });
+  const server = new StreamServer({
+    ...serverLimits(options),
+    host: options.host,
+    port: options.port,
+    logger,
+    status: () => ingest.status(),
+  });
   ingest.onEvent((event) => server.publish(event));
   await ingest.start();
   try {
@@ -71,6 +95,12 @@ export function registerServeCommand(program: Command): void {
     .option('--poll-interval <ms>', 'how often each log head is polled', intOption(100), 2_000)
     .option('--parallelism <n>', 'requests in flight per log', intOption(1, 64), 4)
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .option('--max-connections <n>', 'WebSocket connections in total (default 50000)', intOption(1))
+    .option('--max-connections-per-ip <n>', 'WebSocket connections per client IP (default 2000)', intOption(1))
+    .option('--messages-per-second <n>', 'client messages per second per connection (default 20, burst 50)', intOption(1))
+    .option('--max-backpressure <bytes>', 'unsent bytes after which a slow client is evicted (default 4194304)', intOption(65_536))
+    .option('--history-events <n>', 'certificates kept for resuming clients (default 200000)', intOption(1))
+    .option('--history-minutes <n>', 'minutes of certificates kept for resuming clients (default 10)', intOption(1))
     .action(async (options: ServeOptions) => {
       let running: RunningServer;
       try {
