@@ -90,6 +90,9 @@ export interface Chunk {
   end: number;
 }
 
+/** Longest stretch of synchronous entry delivery before yielding to I/O. */
+const DELIVERY_SLICE_MS = 2;
+
 function bump(counter: Record<string, number>, key: string, by = 1): void {
   counter[key] = (counter[key] ?? 0) + by;
 }
@@ -247,10 +250,19 @@ export abstract class LogFollower {
   private async fetchWindow(): Promise<void> {
     const chunks = this.planChunks(this.next, this.limit).slice(0, this.options.parallelism);
     const results = chunks.map((chunk) => this.fetchWhole(chunk));
+    let sliceStart = performance.now();
     for (const pending of results) {
       const items = await pending;
       if (items === undefined) return;
-      for (const item of items) this.deliver(item);
+      for (const item of items) {
+        this.deliver(item);
+        // Yield within big batches: uWS sends published messages only when the event-loop turn
+        // ends, so a 1,000-entry batch delivered in one go would hold the first entry back.
+        if (performance.now() - sliceStart > DELIVERY_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
       this.hooks.onProgress(this.log, this.next);
     }
   }

@@ -1,0 +1,108 @@
+/**
+ * The whole path under load, ours against a baseline, side by side: the simulator at a chosen entry
+ * rate, the server under test following it (child process), N clients in worker threads with a mix
+ * of filters. Prints a table (ours, baseline, ratio) and writes a JSON report.
+ *
+ *   npm run bench -- load [--scenario quick|idle-10k|1k-at-2k|distinct-10k|ramp] [--rate N] [--clients N]
+ *     [--channel lite|full|domains-only] [--mix none=0.5,shared=0.2,distinct=0.2,regex=0.1,idle=0]
+ *     [--duration S] [--warmup S] [--workers N] [--servers ours,baseline] [--max-backpressure BYTES]
+ *     [--out FILE (default bench/reports/…)] [--compare OLD.json]
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { ServerKind } from './load/processes.js';
+import { ramp } from './load/ramp.js';
+import { compareTable, rampTable, resultTable, type LoadReport } from './load/report.js';
+import { runOne } from './load/run.js';
+import { clientSpecs, parseMix, SCENARIOS, type ChannelName, type Scenario } from './load/scenarios.js';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'quick' },
+    rate: { type: 'string' },
+    clients: { type: 'string' },
+    channel: { type: 'string' },
+    mix: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    workers: { type: 'string' },
+    servers: { type: 'string', default: 'ours,baseline' },
+    'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
+    /** Default: bench/reports/load-<scenario>-<time>.json (git-ignored). */
+    out: { type: 'string' },
+    compare: { type: 'string' },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`bench load: ${message}`);
+  process.exit(2);
+}
+
+const base = SCENARIOS[values.scenario] ?? fail(`unknown scenario "${values.scenario}" (${Object.keys(SCENARIOS).join(', ')})`);
+const number = (text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : fail(`not a number: ${text}`);
+};
+const scenario: Scenario = {
+  rate: number(values.rate, base.rate),
+  clients: number(values.clients, base.clients),
+  channel: (values.channel as ChannelName | undefined) ?? base.channel,
+  mix: values.mix === undefined ? base.mix : parseMix(values.mix),
+  warmupSeconds: number(values.warmup, base.warmupSeconds),
+  durationSeconds: number(values.duration, base.durationSeconds),
+  workers: Math.max(1, number(values.workers, base.workers)),
+  ...(base.ramp ? { ramp: true } : {}),
+};
+if (!['lite', 'full', 'domains-only'].includes(scenario.channel)) fail(`unknown channel "${scenario.channel}"`);
+const servers = values.servers.split(',').map((s) => s.trim()) as ServerKind[];
+if (servers.some((s) => s !== 'ours' && s !== 'baseline')) fail('--servers takes ours and/or baseline');
+
+const old = values.compare === undefined ? undefined : (JSON.parse(await readFile(values.compare, 'utf8')) as LoadReport);
+
+// The progress line is rewritten in place on a terminal, one line per update otherwise.
+const progress = (line: string): void => {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+  else console.error(line);
+};
+
+const report: LoadReport = {
+  version: 1,
+  date: new Date().toISOString(),
+  scenarioName: values.scenario,
+  scenario,
+  machine: { cpus: cpus().length, node: process.version },
+  results: {},
+};
+console.log(
+  `scenario ${values.scenario}: ${scenario.rate} entries/s, ${scenario.clients} ${scenario.channel} clients ` +
+    `(${Object.entries(scenario.mix).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${scenario.workers} workers, ` +
+    `${scenario.warmupSeconds} s warm-up + ${scenario.durationSeconds} s measured per server`,
+);
+const clients = clientSpecs(scenario);
+const maxBackpressure = Number(values['max-backpressure']);
+for (const kind of servers) {
+  if (scenario.ramp) {
+    const result = await ramp(kind, scenario, clients, maxBackpressure, progress);
+    (report.ramp ??= {})[kind] = result;
+    const lastPassed = result.steps.filter((s) => s.passed).at(-1);
+    if (lastPassed) report.results[kind] = lastPassed.figures;
+  } else {
+    report.results[kind] = await runOne({ kind, scenario, clients, maxBackpressure, progress });
+  }
+}
+if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+
+if (report.ramp) console.log(rampTable(report.ramp) + '\n\nat the highest passing rate:');
+console.log(resultTable(report));
+const out = values.out ?? `bench/reports/load-${values.scenario}-${report.date.replace(/[:.]/g, '-')}.json`;
+await mkdir(dirname(out), { recursive: true });
+await writeFile(out, JSON.stringify(report, null, 2) + '\n');
+console.log(`report written to ${out}`);
+if (old) {
+  console.log(`\nchange since ${values.compare} (${old.date}, scenario ${old.scenarioName}):`);
+  console.log(compareTable(old, report));
+}

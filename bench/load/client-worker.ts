@@ -1,0 +1,175 @@
+/**
+ * A worker thread holding many `ws` client connections to the server under test. Clients parse
+ * every message (as real clients must) to check `seq` continuity and measure latency; counts only
+ * while the parent says the measurement window is open.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { WebSocket } from 'ws';
+import { emptyHistogram, record, type Histogram } from './histogram.js';
+
+export interface ClientSpec {
+  /** Path and query, e.g. `/?keywords=cloud`. */
+  path: string;
+  /** With no filter every seq must arrive, one after the other; with a filter they must increase. */
+  contiguous: boolean;
+  /** The client's filter, to check against a reference client what it should have received. */
+  filter?: { keywords: string[]; regex: string[] };
+}
+
+export interface WorkerInput {
+  /** ws://host:port */
+  base: string;
+  clients: ClientSpec[];
+}
+
+/** From the parent (which ends the worker with terminate()). */
+export type WorkerCommand = { type: 'measure'; on: boolean } | { type: 'report' };
+
+export interface ClientTotals {
+  messages: number;
+  bytes: number;
+  /** Seqs skipped by clients that must see every one. */
+  lost: number;
+  /** A seq not above the previous one. */
+  outOfOrder: number;
+  /**
+   * Filtered clients: certificates an unfiltered client of the same worker received during the
+   * window that matched the filter (by the server's semantics, in JS) but never reached this client.
+   */
+  missedMatches: number;
+  /** How many such expected matches were checked (0: no unfiltered client in the worker to check against). */
+  checkedMatches: number;
+  /** Closed by the server with the backpressure code (4008). */
+  backpressureCloses: number;
+  /** Any other close while the test ran (uWS's hard backstop drops without a close frame: 1006). */
+  otherCloses: number;
+  latency: Histogram;
+}
+
+/** To the parent. */
+export type WorkerEvent =
+  | { type: 'connected'; open: number; failed: number }
+  | { type: 'progress'; messages: number }
+  | { type: 'report'; totals: ClientTotals };
+
+const input = workerData as WorkerInput;
+const port = parentPort!;
+
+function emptyTotals(): ClientTotals {
+  return { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram() };
+}
+
+let measuring = false;
+let totals = emptyTotals();
+
+interface ParsedMessage {
+  message_type?: string;
+  seq?: number;
+  data?: string[] | { seq?: number; seen?: number; leaf_cert?: { all_domains?: string[] } };
+}
+
+/** What the reference (the worker's first unfiltered client) received during the window. */
+const reference = new Map<number, { domains: string[]; atMs: number }>();
+let referenceClient: ClientSpec | undefined = input.clients.find((c) => c.filter === undefined);
+
+/** Seqs received by each filtered client, for the check against the reference. */
+const receivedByFiltered = new Map<ClientSpec, Set<number>>();
+
+/** The server's semantics: a keyword is a case-insensitive substring of a domain, a regex matches a domain. */
+function filterMatches(filter: { keywords: string[]; regex: RegExp[] }, domains: string[]): boolean {
+  return domains.some((d) => filter.keywords.some((k) => d.toLowerCase().includes(k)) || filter.regex.some((r) => r.test(d)));
+}
+
+/** Counts the reference's matching certificates each filtered client missed (skipping the last second, still in flight). */
+function checkFilteredClients(): void {
+  const cutoff = Date.now() - 1000;
+  for (const [spec, received] of receivedByFiltered) {
+    if (!spec.filter) continue;
+    const filter = { keywords: spec.filter.keywords.map((k) => k.toLowerCase()), regex: spec.filter.regex.map((r) => new RegExp(r)) };
+    for (const [seq, { domains, atMs }] of reference) {
+      if (atMs > cutoff || !filterMatches(filter, domains)) continue;
+      totals.checkedMatches++;
+      if (!received.has(seq)) totals.missedMatches++;
+    }
+  }
+}
+
+function open(spec: ClientSpec): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(input.base + spec.path, { perMessageDeflate: false });
+    let lastSeq: number | null = null;
+    const received = new Set<number>();
+    if (spec.filter) receivedByFiltered.set(spec, received);
+    ws.on('message', (data: Buffer) => {
+      const receivedMs = Date.now();
+      const message = JSON.parse(data.toString()) as ParsedMessage;
+      const fields = Array.isArray(message.data) ? undefined : message.data;
+      const seq = fields?.seq ?? message.seq;
+      if (seq === undefined) return; // heartbeats and replies
+      if (spec.filter) received.add(seq);
+      if (measuring && spec === referenceClient) {
+        reference.set(seq, { domains: (Array.isArray(message.data) ? message.data : fields?.leaf_cert?.all_domains) ?? [], atMs: receivedMs });
+      }
+      if (measuring) {
+        totals.messages++;
+        totals.bytes += data.length;
+        if (lastSeq !== null) {
+          if (seq <= lastSeq) totals.outOfOrder++;
+          else if (spec.contiguous && seq > lastSeq + 1) totals.lost += seq - lastSeq - 1;
+        }
+        // `seen`: when the server's ingest read the entry from the log (same machine, same clock).
+        const seen = fields?.seen;
+        if (seen !== undefined) record(totals.latency, receivedMs - seen * 1000);
+      }
+      lastSeq = seq;
+    });
+    let opened = false;
+    ws.once('open', () => {
+      opened = true;
+      resolve(true);
+    });
+    ws.once('error', () => resolve(false));
+    ws.once('close', (code) => {
+      // A reference that is closed cannot vouch for anything.
+      if (spec === referenceClient) referenceClient = undefined;
+      if (!opened) return; // counted as a connect failure
+      if (code === 4008) totals.backpressureCloses++;
+      else totals.otherCloses++;
+    });
+  });
+}
+
+/** Opens the connections a few hundred at a time, so 10,000 do not hit the server at once. */
+async function openAll(): Promise<void> {
+  let openCount = 0;
+  let failed = 0;
+  const inFlight = 200;
+  for (let i = 0; i < input.clients.length; i += inFlight) {
+    const results = await Promise.all(input.clients.slice(i, i + inFlight).map(open));
+    for (const ok of results) if (ok) openCount++; else failed++;
+  }
+  post({ type: 'connected', open: openCount, failed });
+}
+
+function post(event: WorkerEvent): void {
+  port.postMessage(event);
+}
+
+port.on('message', (command: WorkerCommand) => {
+  if (command.type === 'measure') {
+    if (command.on) {
+      totals = emptyTotals();
+      // Filtered clients keep every seq since they connected: one that arrived just before the
+      // window opened must not count as missed.
+      reference.clear();
+    }
+    measuring = command.on;
+  } else {
+    if (referenceClient) checkFilteredClients();
+    post({ type: 'report', totals });
+  }
+});
+
+// Progress for the parent's status line.
+setInterval(() => post({ type: 'progress', messages: totals.messages }), 1000);
+await openAll();

@@ -1,0 +1,29 @@
+/**
+ * certstream-ts as the server under test: the real Ingest following the simulator's log list and
+ * the real StreamServer (uWS, one serialization per channel, filters in the router).
+ *
+ *   node dist/bench/load/ours-server.js --log-list URL [--max-backpressure BYTES] [--poll-interval MS]
+ */
+import { parseArgs } from 'node:util';
+import { Ingest, StreamServer } from '../../src/index.js';
+import { reportToParent, SERVER_ARGS } from './server-child.js';
+
+const { values } = parseArgs({ options: SERVER_ARGS });
+if (values['log-list'] === undefined) throw new Error('--log-list is required');
+
+const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: { pollIntervalMs: Number(values['poll-interval']) } });
+const server = new StreamServer({
+  host: '127.0.0.1',
+  port: 0,
+  maxBackpressure: Number(values['max-backpressure']),
+  // Every bench client comes from 127.0.0.1: the per-IP limit would cap the 10,000-client scenarios.
+  maxConnectionsPerIp: 1_000_000,
+  status: () => ingest.status(),
+});
+let entries = 0;
+ingest.onEvent((event) => {
+  entries++;
+  server.publish(event);
+});
+await ingest.start();
+reportToParent(await server.listen(), () => entries);

@@ -1,0 +1,150 @@
+/**
+ * One load test run against one server: simulator, server under test, client workers; a warm-up,
+ * then a measurement window whose figures are returned.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ClientSpec, ClientTotals, WorkerCommand, WorkerEvent, WorkerInput } from './client-worker.js';
+import { emptyHistogram, merge, percentile } from './histogram.js';
+import { startServerProcess, startSimulatorProcess, type ServerKind } from './processes.js';
+import type { Scenario } from './scenarios.js';
+
+export interface RunFigures {
+  entriesPerSecond: number;
+  messagesPerSecond: number;
+  megabytesPerSecond: number;
+  latencyP50Ms: number | null;
+  latencyP90Ms: number | null;
+  latencyP99Ms: number | null;
+  latencyMaxMs: number | null;
+  /** Server CPU time over the window / wall time, % of one core. */
+  serverCpuPercent: number;
+  serverPeakRssMiB: number;
+  /** CPU of the bench process (the client workers, almost all of it), % of one core. */
+  clientCpuPercent: number;
+  /** The simulator process's CPU over the window, % of one core (null without /proc). */
+  simulatorCpuPercent: number | null;
+  clientsConnected: number;
+  connectFailures: number;
+  backpressureCloses: number;
+  otherCloses: number;
+  lostMessages: number;
+  outOfOrder: number;
+  /** Filtered clients: matching certificates (per an unfiltered client, matched in JS) they missed, of those checked. */
+  missedMatches: number;
+  checkedMatches: number;
+}
+
+const WORKER_FILE = new URL('./client-worker.js', import.meta.url);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+class ClientWorker {
+  readonly worker: Worker;
+  messages = 0;
+  private readonly waiting = new Map<WorkerEvent['type'], (event: WorkerEvent) => void>();
+
+  constructor(input: WorkerInput) {
+    this.worker = new Worker(WORKER_FILE, { workerData: input });
+    this.worker.on('message', (event: WorkerEvent) => {
+      if (event.type === 'progress') this.messages = event.messages;
+      this.waiting.get(event.type)?.(event);
+      this.waiting.delete(event.type);
+    });
+    this.worker.on('error', (err) => console.error('client worker failed:', err));
+  }
+
+  next<T extends WorkerEvent['type']>(type: T): Promise<Extract<WorkerEvent, { type: T }>> {
+    return new Promise((resolve) => this.waiting.set(type, resolve as (event: WorkerEvent) => void));
+  }
+
+  send(command: WorkerCommand): void {
+    this.worker.postMessage(command);
+  }
+}
+
+export interface RunOptions {
+  kind: ServerKind;
+  scenario: Scenario;
+  clients: ClientSpec[];
+  maxBackpressure: number;
+  /** Called about every second with a one-line status. */
+  progress: (line: string) => void;
+}
+
+export async function runOne({ kind, scenario, clients, maxBackpressure, progress }: RunOptions): Promise<RunFigures> {
+  const sim = await startSimulatorProcess(scenario.rate);
+  const stops: (() => void)[] = [sim.stop];
+  try {
+    const server = await startServerProcess(kind, sim.logListUrl, maxBackpressure);
+    stops.unshift(server.stop);
+    const workers: ClientWorker[] = [];
+    for (let w = 0; w < scenario.workers; w++) {
+      const share = clients.filter((_, i) => i % scenario.workers === w);
+      workers.push(new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, clients: share }));
+    }
+    stops.unshift(() => workers.forEach((w) => void w.worker.terminate()));
+    progress(`${kind}: connecting ${clients.length} clients`);
+    const connected = await Promise.all(workers.map((w) => w.next('connected')));
+    const open = connected.reduce((n, c) => n + c.open, 0);
+    const failed = connected.reduce((n, c) => n + c.failed, 0);
+
+    for (let s = scenario.warmupSeconds; s > 0; s--) {
+      progress(`${kind}: ${open} clients connected, warming up ${s} s`);
+      await sleep(1000);
+    }
+    workers.forEach((w) => w.send({ type: 'measure', on: true }));
+    const startStats = await server.stats();
+    const startCpu = process.cpuUsage();
+    const startSimCpu = sim.cpuSeconds();
+    const startMs = Date.now();
+    for (let s = 1; s <= scenario.durationSeconds; s++) {
+      await sleep(1000);
+      const messages = workers.reduce((n, w) => n + w.messages, 0);
+      progress(`${kind}: ${s}/${scenario.durationSeconds} s, ${Math.round(messages / s).toLocaleString('en-US')} messages/s`);
+    }
+    workers.forEach((w) => w.send({ type: 'measure', on: false }));
+    const endStats = await server.stats();
+    const clientCpu = process.cpuUsage(startCpu);
+    const endSimCpu = sim.cpuSeconds();
+    const seconds = (Date.now() - startMs) / 1000;
+    const reports = await Promise.all(workers.map((w) => { const r = w.next('report'); w.send({ type: 'report' }); return r; }));
+
+    const totals: ClientTotals = { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram() };
+    for (const { totals: t } of reports) {
+      totals.messages += t.messages;
+      totals.bytes += t.bytes;
+      totals.lost += t.lost;
+      totals.outOfOrder += t.outOfOrder;
+      totals.missedMatches += t.missedMatches;
+      totals.checkedMatches += t.checkedMatches;
+      totals.backpressureCloses += t.backpressureCloses;
+      totals.otherCloses += t.otherCloses;
+      merge(totals.latency, t.latency);
+    }
+    const serverCpuMicros = endStats.cpuUserMicros + endStats.cpuSystemMicros - startStats.cpuUserMicros - startStats.cpuSystemMicros;
+    return {
+      entriesPerSecond: (endStats.entries - startStats.entries) / seconds,
+      messagesPerSecond: totals.messages / seconds,
+      megabytesPerSecond: totals.bytes / seconds / 1e6,
+      latencyP50Ms: percentile(totals.latency, 50),
+      latencyP90Ms: percentile(totals.latency, 90),
+      latencyP99Ms: percentile(totals.latency, 99),
+      latencyMaxMs: totals.latency.count === 0 ? null : totals.latency.maxMs,
+      serverCpuPercent: serverCpuMicros / 1e4 / seconds,
+      serverPeakRssMiB: endStats.maxRssKiB / 1024,
+      clientCpuPercent: (clientCpu.user + clientCpu.system) / 1e4 / seconds,
+      simulatorCpuPercent: startSimCpu === null || endSimCpu === null ? null : ((endSimCpu - startSimCpu) * 100) / seconds,
+      clientsConnected: open,
+      connectFailures: failed,
+      backpressureCloses: totals.backpressureCloses,
+      otherCloses: totals.otherCloses,
+      lostMessages: totals.lost,
+      outOfOrder: totals.outOfOrder,
+      missedMatches: totals.missedMatches,
+      checkedMatches: totals.checkedMatches,
+    };
+  } finally {
+    for (const stop of stops) stop();
+    await sleep(500); // let the children exit before the next run takes the CPU
+  }
+}

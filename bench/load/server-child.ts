@@ -1,0 +1,38 @@
+/**
+ * The IPC side of a server under test (ours or the baseline), run as a child process so that its
+ * CPU time and peak RSS are its own: it says when it listens, and answers stats requests.
+ */
+export interface ServerReady {
+  type: 'ready';
+  port: number;
+}
+
+export interface ServerStats {
+  type: 'stats';
+  /** process.cpuUsage() of the server process, µs. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** Peak resident set size over the process's life, KiB. */
+  maxRssKiB: number;
+  /** Events the ingest produced so far. */
+  entries: number;
+}
+
+export function reportToParent(port: number, entries: () => number): void {
+  const send = (message: ServerReady | ServerStats): void => void process.send?.(message);
+  send({ type: 'ready', port });
+  process.on('message', (message: { type?: string }) => {
+    if (message.type !== 'stats') return;
+    const cpu = process.cpuUsage();
+    send({ type: 'stats', cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, maxRssKiB: process.resourceUsage().maxRSS, entries: entries() });
+  });
+  // The harness going away (or killing the IPC channel) ends the server.
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** Options both server entries take on their command line. */
+export const SERVER_ARGS = {
+  'log-list': { type: 'string' },
+  'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
+  'poll-interval': { type: 'string', default: '250' },
+} as const;
