@@ -6,7 +6,6 @@
  *
  *   npm run build && node dist/bench/ingest.js [--entries N] [--rfc6962-logs N] [--tiled-logs N]
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadLogList } from '../src/ct/log-list.js';
 import { Ingest } from '../src/ingest/ingest.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
-import { CLI } from '../test/support/process.js';
+import { startSimulatorProcess } from './load/processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,25 +26,11 @@ const { values } = parseArgs({
 });
 const perLog = Number(values.entries);
 
-async function startSimulatorProcess(): Promise<{ logListUrl: string; stop: () => void }> {
-  const child = spawn(process.execPath, [
-    CLI, 'simulate', '--port', '0', '--rate', '0', '--seed', 'bench',
-    '--initial-entries', String(perLog), '--rfc6962-logs', values['rfc6962-logs'], '--tiled-logs', values['tiled-logs'],
-  ], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const logListUrl = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /log list at (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  return { logListUrl, stop: () => child.kill('SIGTERM') };
-}
-
 const generationStart = Date.now();
-const sim = await startSimulatorProcess();
+const sim = await startSimulatorProcess([
+  '--rate', '0', '--seed', 'bench', '--initial-entries', String(perLog),
+  '--rfc6962-logs', values['rfc6962-logs'], '--tiled-logs', values['tiled-logs'],
+]);
 const generationSeconds = (Date.now() - generationStart) / 1000;
 const stateDir = await mkdtemp(join(tmpdir(), 'certstream-bench-'));
 try {

@@ -19,9 +19,9 @@ export interface SimulatorProcess {
   stop: () => void;
 }
 
-/** `certstream-ts simulate` growing at `rate` entries/s; the same seed gives both servers the same entries. */
-export async function startSimulatorProcess(rate: number): Promise<SimulatorProcess> {
-  const child = spawn(process.execPath, [CLI, 'simulate', '--port', '0', '--rate', String(rate), '--seed', 'load-bench'], {
+/** `certstream-ts simulate --port 0` with more flags, as a child process; resolves once it serves its log list. */
+export async function startSimulatorProcess(simulateArgs: readonly string[]): Promise<SimulatorProcess> {
+  const child = spawn(process.execPath, [CLI, 'simulate', '--port', '0', ...simulateArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -72,7 +72,8 @@ export interface RunOptions {
 }
 
 export async function runOne({ kind, scenario, clients, maxBackpressure, progress }: RunOptions): Promise<RunFigures> {
-  const sim = await startSimulatorProcess(scenario.rate);
+  // The same seed gives both servers the same entries.
+  const sim = await startSimulatorProcess(['--rate', String(scenario.rate), '--seed', 'load-bench']);
   const stops: (() => void)[] = [sim.stop];
   try {
     const server = await startServerProcess(kind, sim.logListUrl, maxBackpressure);
