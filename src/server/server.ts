@@ -3,7 +3,7 @@
  * through the Router, which publishes each message once per topic (never written per subscriber);
  * slow consumers are closed before they can grow the server's memory.
  */
-import type { HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
+import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { CertEvent } from '../ingest/event.js';
 import type { LogStatus } from '../ingest/ingest.js';
 import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
@@ -17,7 +17,8 @@ import { ReplayScheduler } from '../router/replay.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
-import { CHANNEL_PATHS, CHANNELS, heartbeat, serializeLite, type Channel } from './messages.js';
+import { CHANNEL_PATHS, CHANNELS, heartbeat, type Channel } from './messages.js';
+import { addHttpRoutes } from './http-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
@@ -138,7 +139,13 @@ export class StreamServer {
       }),
     });
     for (const channel of CHANNELS) this.addChannel(channel);
-    this.addHttpRoutes();
+    addHttpRoutes(this.app, {
+      recent: (n) => this.history.tail(n),
+      latestCount: this.options.latestCount,
+      health: () => ({ status: 'ok', connections: this.connections, logs: this.options.status() }),
+      metrics: this.metrics,
+      logger: this.logger,
+    });
   }
 
   get port(): number {
@@ -247,50 +254,6 @@ export class StreamServer {
       return { ok: false, error: { code: err.code, message: err.message, id: URL_SUBSCRIPTION_ID } };
     }
     return parsed;
-  }
-
-  private addHttpRoutes(): void {
-    const json = (res: HttpResponse, status: string, body: string): void => {
-      res.cork(() => {
-        res.writeStatus(status).writeHeader('content-type', 'application/json').end(body);
-      });
-    };
-    this.app.get('/latest.json', (res) => {
-      json(res, '200 OK', `{"messages":[${this.history.tail(this.options.latestCount).map(serializeLite).join(',')}]}`);
-    });
-    this.app.get('/example.json', (res) => {
-      const [last] = this.history.tail(1);
-      if (last) json(res, '200 OK', serializeLite(last));
-      else json(res, '503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
-    });
-    this.app.get('/healthz', (res) => {
-      json(res, '200 OK', JSON.stringify({ status: 'ok', connections: this.connections, logs: this.options.status() }));
-    });
-    this.app.get('/metrics', (res) => {
-      // This handler answers asynchronously: uWS requires onAborted, and no writes after an abort.
-      let aborted = false;
-      res.onAborted(() => (aborted = true));
-      this.metrics.render().then(
-        (text) => {
-          if (aborted) return;
-          res.cork(() => res.writeHeader('content-type', this.metrics.contentType).end(text));
-        },
-        (err: unknown) => {
-          this.logger.error({ err }, 'metrics failed');
-          if (!aborted) json(res, '500 Internal Server Error', '{"error":"metrics_failed"}');
-        },
-      );
-    });
-    this.app.get('/', (res) => {
-      res.cork(() => {
-        res
-          .writeHeader('content-type', 'text/plain; charset=utf-8')
-          .end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');
-      });
-    });
-    this.app.any('/*', (res, req) => {
-      json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
-    });
   }
 
   /** Routes one event to every channel and matching subscription. */

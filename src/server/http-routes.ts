@@ -1,0 +1,60 @@
+/** The server's plain HTTP endpoints: samples, health, metrics, and JSON 404s for the rest. */
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { CertEvent } from '../ingest/event.js';
+import type { Logger } from '../util/logger.js';
+import { serializeLite } from './messages.js';
+import type { Metrics } from './metrics.js';
+
+export interface HttpRouteSources {
+  /** The newest `n` events, oldest first. */
+  recent: (n: number) => CertEvent[];
+  /** Messages shown by /latest.json. */
+  latestCount: number;
+  /** Body of /healthz. */
+  health: () => object;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+function json(res: HttpResponse, status: string, body: string): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('content-type', 'application/json').end(body);
+  });
+}
+
+export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): void {
+  app.get('/latest.json', (res) => {
+    json(res, '200 OK', `{"messages":[${sources.recent(sources.latestCount).map(serializeLite).join(',')}]}`);
+  });
+  app.get('/example.json', (res) => {
+    const [last] = sources.recent(1);
+    if (last) json(res, '200 OK', serializeLite(last));
+    else json(res, '503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
+  });
+  app.get('/healthz', (res) => {
+    json(res, '200 OK', JSON.stringify(sources.health()));
+  });
+  app.get('/metrics', (res) => {
+    // This handler answers asynchronously: uWS requires onAborted, and no writes after an abort.
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    sources.metrics.render().then(
+      (text) => {
+        if (aborted) return;
+        res.cork(() => res.writeHeader('content-type', sources.metrics.contentType).end(text));
+      },
+      (err: unknown) => {
+        sources.logger.error({ err }, 'metrics failed');
+        if (!aborted) json(res, '500 Internal Server Error', '{"error":"metrics_failed"}');
+      },
+    );
+  });
+  app.get('/', (res) => {
+    res.cork(() => {
+      res.writeHeader('content-type', 'text/plain; charset=utf-8').end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');
+    });
+  });
+  app.any('/*', (res, req) => {
+    json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
+  });
+}
