@@ -29,6 +29,8 @@ const ROWS: Row[] = [
   { label: 'latency p90 (ms)', key: 'latencyP90Ms', digits: 1 },
   { label: 'latency p99 (ms)', key: 'latencyP99Ms', digits: 1 },
   { label: 'latency max (ms)', key: 'latencyMaxMs', digits: 1 },
+  { label: 'probe client latency p50 (ms)', key: 'probeLatencyP50Ms', digits: 1 },
+  { label: 'probe client latency p99 (ms)', key: 'probeLatencyP99Ms', digits: 1 },
   { label: 'server CPU (% of a core)', key: 'serverCpuPercent', digits: 1 },
   { label: 'server peak RSS (MiB)', key: 'serverPeakRssMiB', digits: 1 },
   { label: 'client CPU (% of a core)', key: 'clientCpuPercent', digits: 1 },

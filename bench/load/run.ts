@@ -13,6 +13,9 @@ export interface RunFigures {
   messagesPerSecond: number;
   megabytesPerSecond: number;
   latencyP50Ms: number | null;
+  /** Latency seen by one extra unfiltered client in a worker of its own (no queueing behind other sockets). */
+  probeLatencyP50Ms: number | null;
+  probeLatencyP99Ms: number | null;
   latencyP90Ms: number | null;
   latencyP99Ms: number | null;
   latencyMaxMs: number | null;
@@ -83,9 +86,13 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       const share = clients.filter((_, i) => i % scenario.workers === w);
       workers.push(new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, clients: share }));
     }
-    stops.unshift(() => workers.forEach((w) => void w.worker.terminate()));
+    // The probe measures delivery latency without waiting behind the parsing of other clients' messages.
+    const probe = new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, clients: [{ path: '/', contiguous: true }] });
+    const everyWorker = [...workers, probe];
+    stops.unshift(() => everyWorker.forEach((w) => void w.worker.terminate()));
     progress(`${kind}: connecting ${clients.length} clients`);
-    const connected = await Promise.all(workers.map((w) => w.next('connected')));
+    const [probeConnected, ...connected] = await Promise.all([probe, ...workers].map((w) => w.next('connected')));
+    if (probeConnected?.open !== 1) throw new Error('the latency probe client could not connect');
     const open = connected.reduce((n, c) => n + c.open, 0);
     const failed = connected.reduce((n, c) => n + c.failed, 0);
 
@@ -93,7 +100,7 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       progress(`${kind}: ${open} clients connected, warming up ${s} s`);
       await sleep(1000);
     }
-    workers.forEach((w) => w.send({ type: 'measure', on: true }));
+    everyWorker.forEach((w) => w.send({ type: 'measure', on: true }));
     const startStats = await server.stats();
     const startCpu = process.cpuUsage();
     const startSimCpu = sim.cpuSeconds();
@@ -103,12 +110,18 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       const messages = workers.reduce((n, w) => n + w.messages, 0);
       progress(`${kind}: ${s}/${scenario.durationSeconds} s, ${Math.round(messages / s).toLocaleString('en-US')} messages/s`);
     }
-    workers.forEach((w) => w.send({ type: 'measure', on: false }));
+    everyWorker.forEach((w) => w.send({ type: 'measure', on: false }));
     const endStats = await server.stats();
     const clientCpu = process.cpuUsage(startCpu);
     const endSimCpu = sim.cpuSeconds();
     const seconds = (Date.now() - startMs) / 1000;
-    const reports = await Promise.all(workers.map((w) => { const r = w.next('report'); w.send({ type: 'report' }); return r; }));
+    const [probeReport, ...reports] = await Promise.all(
+      [probe, ...workers].map((w) => {
+        const r = w.next('report');
+        w.send({ type: 'report' });
+        return r;
+      }),
+    );
 
     const totals: ClientTotals = { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram() };
     for (const { totals: t } of reports) {
@@ -128,6 +141,8 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       messagesPerSecond: totals.messages / seconds,
       megabytesPerSecond: totals.bytes / seconds / 1e6,
       latencyP50Ms: percentile(totals.latency, 50),
+      probeLatencyP50Ms: probeReport ? percentile(probeReport.totals.latency, 50) : null,
+      probeLatencyP99Ms: probeReport ? percentile(probeReport.totals.latency, 99) : null,
       latencyP90Ms: percentile(totals.latency, 90),
       latencyP99Ms: percentile(totals.latency, 99),
       latencyMaxMs: totals.latency.count === 0 ? null : totals.latency.maxMs,

@@ -91,7 +91,7 @@ export interface Chunk {
 }
 
 /** Longest stretch of synchronous entry delivery before yielding to I/O. */
-const DELIVERY_SLICE_MS = 2;
+const DELIVERY_SLICE_MS = 0.25;
 
 function bump(counter: Record<string, number>, key: string, by = 1): void {
   counter[key] = (counter[key] ?? 0) + by;
