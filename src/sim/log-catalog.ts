@@ -4,7 +4,7 @@
  * coerced to aligned ranges), Cloudflare (1000), DigiCert and Sectigo (256), and static-ct logs.
  * Logs are temporal shards named after the half-year they cover (Argon2026h2, ...).
  */
-import type { LogApi } from './sim-log.js';
+import type { LogApi, SimLogConfig } from './sim-log.js';
 import type { TemporalInterval } from './log-list-json.js';
 
 interface LogFamily {
@@ -35,16 +35,10 @@ const TILED_FAMILIES: readonly LogFamily[] = [
   { name: 'Willow', operator: "Let's Encrypt", api: 'static-ct', batchLimit: 256, alignGetEntries: false, weight: 0.8, describeAs: (s) => `Let's Encrypt 'Willow${s}'` },
 ];
 
-export interface PlannedLog {
-  slug: string;
-  description: string;
-  operator: string;
-  api: LogApi;
-  batchLimit: number;
-  alignGetEntries: boolean;
-  weight: number;
+/** A log to create: the catalogue's part of its SimLogConfig, plus the interval for the log list. */
+export type PlannedLog = Pick<SimLogConfig, 'slug' | 'description' | 'operator' | 'api' | 'batchLimit' | 'alignGetEntries' | 'weight'> & {
   temporalInterval: TemporalInterval;
-}
+};
 
 /** Half-year shard containing `ms`, shifted by `offset` half-years: "2026h2" and its interval. */
 function shard(ms: number, offset: number): { label: string; interval: TemporalInterval } {

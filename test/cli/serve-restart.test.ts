@@ -3,13 +3,9 @@
  * streamed in order, and across a graceful restart nothing is lost or repeated.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
+import { describe, it } from 'node:test';
 import { runCli, type CliProcess } from '../support/process.js';
-import { indexesByLog, startServe } from '../support/serve-process.js';
+import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
 
@@ -19,21 +15,10 @@ interface Update {
 }
 
 describe('serve process with restart', () => {
-  let sim: Simulator;
-  let stateDir: string;
-
-  before(async () => {
-    sim = await startSimulator({ seed: 'serve-restart', rfc6962Logs: 2, tiledLogs: 1, initialEntries: 5 });
-    stateDir = await mkdtemp(join(tmpdir(), 'certstream-serve-'));
-  });
-
-  after(async () => {
-    await sim.close();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const fixture = simulatorWithStateDir({ seed: 'serve-restart', rfc6962Logs: 2, tiledLogs: 1, initialEntries: 5 });
 
   async function startServer(): Promise<{ proc: CliProcess; client: RecordingClient }> {
-    const { proc, port } = await startServe(sim, stateDir);
+    const { proc, port } = await startServe(fixture.sim, fixture.stateDir);
     const client = await connectRecording(`ws://127.0.0.1:${port}/full-stream`);
     return { proc, client };
   }
@@ -45,30 +30,30 @@ describe('serve process with restart', () => {
     const first = await startServer();
     // Wait until the followers have read each head, so entries appended next count as new.
     await new Promise((r) => setTimeout(r, 500));
-    sim.append(120);
-    await waitFor('first 120 per log', () => updates(first.client).length === 120 * sim.logs.length);
+    fixture.sim.append(120);
+    await waitFor('first 120 per log', () => updates(first.client).length === 120 * fixture.sim.logs.length);
     const closeCode = new Promise<number>((resolve) => first.client.socket.once('close', (code: number) => resolve(code)));
     assert.equal(await first.proc.stop('SIGTERM'), 0, 'graceful exit code');
     assert.equal(await closeCode, 1001, 'clients are told the server is going away');
 
     // Entries logged while the server is down; reads are slowed so the client is connected before catch-up.
-    sim.append(80);
-    sim.setFaults('*', { delay: { ms: 1_500, endpoints: ['get-entries', 'data-tile'] } });
+    fixture.sim.append(80);
+    fixture.sim.setFaults('*', { delay: { ms: 1_500, endpoints: ['get-entries', 'data-tile'] } });
     const second = await startServer();
-    sim.clearFaults();
-    sim.append(40);
+    fixture.sim.clearFaults();
+    fixture.sim.append(40);
     try {
-      await waitFor('120 more per log', () => updates(second.client).length === 120 * sim.logs.length);
+      await waitFor('120 more per log', () => updates(second.client).length === 120 * fixture.sim.logs.length);
       await new Promise((r) => setTimeout(r, 300));
       const all = [...updates(first.client), ...updates(second.client)];
-      assert.equal(all.length, 240 * sim.logs.length, 'no duplicates arrived late');
+      assert.equal(all.length, 240 * fixture.sim.logs.length, 'no duplicates arrived late');
       const byLog = indexesByLog(all);
-      for (const log of sim.logs) {
+      for (const log of fixture.sim.logs) {
         const got = byLog.get(log.urls.monitoringUrl.replace(/^https?:\/\//, ''));
         assert.deepEqual(got, Array.from({ length: 240 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
       for (const u of all) {
-        const log = sim.logs.find((l) => l.urls.monitoringUrl.endsWith(u.data.source.url))!;
+        const log = fixture.sim.logs.find((l) => l.urls.monitoringUrl.endsWith(u.data.source.url))!;
         assert.equal(u.data.leaf_cert.as_der, Buffer.from(log.entryAt(u.data.cert_index).leafDer).toString('base64'));
       }
     } finally {
@@ -78,7 +63,7 @@ describe('serve process with restart', () => {
   });
 
   it('says in one line that the log list cannot be read, and points to the demo', async () => {
-    const proc = runCli(['serve', '--log-list', 'http://127.0.0.1:1/log_list.json', '--port', '0', '--state-dir', stateDir]);
+    const proc = runCli(['serve', '--log-list', 'http://127.0.0.1:1/log_list.json', '--port', '0', '--state-dir', fixture.stateDir]);
     const code = await proc.exited;
     assert.equal(code, 1);
     assert.match(proc.stderr, /cannot read the log list .*npm run demo/);

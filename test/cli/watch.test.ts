@@ -5,13 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CertificateUpdateMessage } from '../../src/client/index.js';
-import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
-import { indexesByLog, startServe } from '../support/serve-process.js';
+import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
 import { CLI, runCli, type CliProcess } from '../support/process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
@@ -152,46 +148,35 @@ describe('watch command', () => {
 });
 
 describe('watch command across a server restart', () => {
-  let sim: Simulator;
-  let stateDir: string;
-
-  before(async () => {
-    sim = await startSimulator({ seed: 'watch-restart', rfc6962Logs: 1, tiledLogs: 1, initialEntries: 5 });
-    stateDir = await mkdtemp(join(tmpdir(), 'certstream-watch-restart-'));
-  });
-
-  after(async () => {
-    await sim.close();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const fixture = simulatorWithStateDir({ seed: 'watch-restart', rfc6962Logs: 1, tiledLogs: 1, initialEntries: 5 });
 
   it('reconnects, says so on stderr, and prints every certificate exactly once', async () => {
-    const first = await startServe(sim, stateDir);
+    const first = await startServe(fixture.sim, fixture.stateDir);
     const watch = await startWatch(`ws://127.0.0.1:${first.port}`, ['--json', '--max-reconnect-delay', '200']);
     let second: Awaited<ReturnType<typeof startServe>> | undefined;
     const printed = (): CertificateUpdateMessage[] => lines(watch.stdout).map((l) => JSON.parse(l) as CertificateUpdateMessage);
     try {
       await new Promise((r) => setTimeout(r, 500));
-      sim.append(10);
-      await waitFor('first 10 per log', () => printed().length === 10 * sim.logs.length);
+      fixture.sim.append(10);
+      await waitFor('first 10 per log', () => printed().length === 10 * fixture.sim.logs.length);
       assert.equal(await first.proc.stop('SIGTERM'), 0);
       await watch.waitForOutput(/connection lost/);
 
       // Logged while the server is down; reads are slowed so watch is back before the catch-up.
-      sim.append(8);
-      sim.setFaults('*', { delay: { ms: 2_000, endpoints: ['get-entries', 'data-tile'] } });
-      second = await startServe(sim, stateDir, first.port);
+      fixture.sim.append(8);
+      fixture.sim.setFaults('*', { delay: { ms: 2_000, endpoints: ['get-entries', 'data-tile'] } });
+      second = await startServe(fixture.sim, fixture.stateDir, first.port);
       await watch.waitForOutput(/reconnected/, 10_000);
-      sim.clearFaults();
-      sim.append(5);
+      fixture.sim.clearFaults();
+      fixture.sim.append(5);
 
-      const total = 23 * sim.logs.length;
+      const total = 23 * fixture.sim.logs.length;
       await waitFor('every certificate', () => printed().length >= total, 20_000);
       await new Promise((r) => setTimeout(r, 300));
       const all = printed();
       assert.equal(all.length, total, 'nothing twice');
       const byLog = indexesByLog(all);
-      for (const log of sim.logs) {
+      for (const log of fixture.sim.logs) {
         const logUrl = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
         assert.deepEqual(byLog.get(logUrl), Array.from({ length: 23 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }

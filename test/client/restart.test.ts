@@ -5,32 +5,17 @@
  * the client is back before that catch-up is streamed.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connect, type CertificateUpdateMessage, type DisconnectEvent, type ReconnectEvent } from '../../src/client/index.js';
-import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import type { CliProcess } from '../support/process.js';
 import { waitFor } from '../support/wait.js';
-import { indexesByLog, startServe } from '../support/serve-process.js';
+import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
 
 describe('client library across a server restart', () => {
-  let sim: Simulator;
-  let stateDir: string;
-
-  before(async () => {
-    sim = await startSimulator({ seed: 'client-restart', rfc6962Logs: 1, tiledLogs: 1, initialEntries: 5 });
-    stateDir = await mkdtemp(join(tmpdir(), 'certstream-client-restart-'));
-  });
-
-  after(async () => {
-    await sim.close();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const fixture = simulatorWithStateDir({ seed: 'client-restart', rfc6962Logs: 1, tiledLogs: 1, initialEntries: 5 });
 
   it('reconnects, reports that it could not resume, and still misses nothing', async () => {
-    const first = await startServe(sim, stateDir);
+    const first = await startServe(fixture.sim, fixture.stateDir);
     const client = await connect(`ws://127.0.0.1:${first.port}/`, { reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
     let second: { proc: CliProcess; port: number } | undefined;
     try {
@@ -44,18 +29,18 @@ describe('client library across a server restart', () => {
 
       // Let the followers read each head, so what is appended next is new.
       await new Promise((r) => setTimeout(r, 500));
-      sim.append(20);
-      await waitFor('first 20 per log', () => received.length === 20 * sim.logs.length);
+      fixture.sim.append(20);
+      await waitFor('first 20 per log', () => received.length === 20 * fixture.sim.logs.length);
       assert.equal(await first.proc.stop('SIGTERM'), 0);
       await waitFor('disconnect seen', () => disconnects.length === 1);
 
       // Logged while the server is down; reads are slowed so the client is back before the catch-up.
-      sim.append(15);
-      sim.setFaults('*', { delay: { ms: 2_000, endpoints: ['get-entries', 'data-tile'] } });
-      second = await startServe(sim, stateDir, first.port);
+      fixture.sim.append(15);
+      fixture.sim.setFaults('*', { delay: { ms: 2_000, endpoints: ['get-entries', 'data-tile'] } });
+      second = await startServe(fixture.sim, fixture.stateDir, first.port);
       await waitFor('reconnected', () => reconnects.length === 1, 10_000);
-      sim.clearFaults();
-      sim.append(10);
+      fixture.sim.clearFaults();
+      fixture.sim.append(10);
 
       const event = reconnects[0]!;
       assert.equal(event.recovered, false);
@@ -63,12 +48,12 @@ describe('client library across a server restart', () => {
       assert.equal(event.gaps[0]!.serverRestarted, true);
       assert.equal(event.gaps[0]!.subscription, subscription.id);
 
-      const total = 45 * sim.logs.length;
+      const total = 45 * fixture.sim.logs.length;
       await waitFor('every certificate', () => received.length >= total, 20_000);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(received.length, total, 'nothing twice');
       const byLog = indexesByLog(received);
-      for (const log of sim.logs) {
+      for (const log of fixture.sim.logs) {
         const url = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
         assert.deepEqual(byLog.get(url), Array.from({ length: 45 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }

@@ -1,5 +1,9 @@
 /** `certstream-ts serve` as a child process following a simulator, for restart tests. */
-import type { Simulator } from '../../src/sim/simulator.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/simulator.js';
 import { runCli, type CliProcess } from '../support/process.js';
 
 /** Starts serve (on `port`, or an ephemeral one) and resolves once it is listening. */
@@ -17,4 +21,21 @@ export function indexesByLog(messages: { data: { cert_index: number; source: { u
   const byLog = new Map<string, number[]>();
   for (const m of messages) byLog.set(m.data.source.url, [...(byLog.get(m.data.source.url) ?? []), m.data.cert_index]);
   return byLog;
+}
+
+/**
+ * A simulator and an empty state folder shared by the tests of one describe block (restart tests
+ * run `serve` several times on the same state). Read the fields inside tests, once before() ran.
+ */
+export function simulatorWithStateDir(options: SimulatorOptions): { readonly sim: Simulator; readonly stateDir: string } {
+  const fixture = {} as { sim: Simulator; stateDir: string };
+  before(async () => {
+    fixture.sim = await startSimulator(options);
+    fixture.stateDir = await mkdtemp(join(tmpdir(), 'certstream-state-'));
+  });
+  after(async () => {
+    await fixture.sim.close();
+    await rm(fixture.stateDir, { recursive: true, force: true });
+  });
+  return fixture;
 }
