@@ -1,5 +1,6 @@
 /** `certstream-ts demo` (`npm run demo`): the simulator and the server together, no internet needed. */
 import type { Command } from 'commander';
+import { serveDefaults } from '../config/serve-schema.js';
 import { startSimulator } from '../sim/simulator.js';
 import { runUntilSignalled, startServe } from './serve.js';
 import { intOption } from './options.js';
@@ -18,14 +19,13 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: DemoOptions) => {
       const sim = await startSimulator({ rate: options.rate });
       const running = await startServe({
+        ...serveDefaults(),
         logList: sim.logListUrl,
         host: '127.0.0.1',
         port: options.port,
         // The simulated logs are new trees on each start, so saved cursors would mean nothing.
         stateDir: null,
-        maxCatchUp: 100_000,
         pollInterval: 1_000,
-        parallelism: 4,
         logLevel: 'warn',
       });
       const base = `127.0.0.1:${running.server.port}`;

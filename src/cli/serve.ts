@@ -1,51 +1,39 @@
 /** `certstream-ts serve`: follow the CT logs and stream every certificate to WebSocket clients. */
 import type { Command } from 'commander';
-import { DEFAULT_LOG_LIST_URL, LogListError } from '../ct/log-list.js';
+import { addConfigOptions } from '../config/commander.js';
+import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
+import { SERVE_ENV_PREFIX, serveConfigSchema, type ServeConfig } from '../config/serve-schema.js';
+import { LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../server/server.js';
-import { createLogger, type LogLevel } from '../util/logger.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
-import { intOption } from './options.js';
+import { startCatchUpProgress } from './catch-up-progress.js';
 
-export interface ServeOptions {
-  logList: string;
-  host: string;
-  port: number;
-  /** null keeps cursors in memory only. */
-  stateDir: string | null;
-  maxCatchUp: number;
-  pollInterval: number;
-  parallelism: number;
-  logLevel: LogLevel;
-  maxConnections?: number;
-  maxConnectionsPerIp?: number;
-  messagesPerSecond?: number;
-  maxBackpressure?: number;
-  historyEvents?: number;
-  historyMinutes?: number;
-}
+/** The validated config; stateDir null (from code only) keeps cursors in memory. */
+export type ServeOptions = Omit<ServeConfig, 'stateDir'> & { stateDir: string | null };
 
-/** Server options given on the command line (the rest keep their defaults). */
 function serverLimits(o: ServeOptions): Partial<ServerOptions> {
   return {
-    ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
-    ...(o.maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp: o.maxConnectionsPerIp }),
-    ...(o.messagesPerSecond === undefined ? {} : { messagesPerSecond: o.messagesPerSecond }),
-    ...(o.maxBackpressure === undefined ? {} : { maxBackpressure: o.maxBackpressure }),
-    ...(o.historyEvents === undefined ? {} : { historyMaxEvents: o.historyEvents }),
-    ...(o.historyMinutes === undefined ? {} : { historyMaxAgeMs: o.historyMinutes * 60_000 }),
+    maxConnections: o.maxConnections,
+    maxConnectionsPerIp: o.maxConnectionsPerIp,
+    messagesPerSecond: o.messagesPerSecond,
+    maxBackpressure: o.maxBackpressure,
+    historyMaxEvents: o.historyEvents,
+    historyMaxAgeMs: o.historyMinutes * 60_000,
   };
 }
 
 export interface RunningServer {
   server: StreamServer;
   ingest: Ingest;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
 /** Starts ingest and the server; resolves once listening. Throws LogListError if the list is unreadable. */
 export async function startServe(options: ServeOptions): Promise<RunningServer> {
-  const logger = createLogger(options.logLevel);
+  const logger = createLogger(options.logLevel, { format: options.logFormat });
   const ingest = new Ingest({
     logList: options.logList,
     stateDir: options.stateDir,
@@ -70,6 +58,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   return {
     server,
     ingest,
+    logger,
     async stop() {
       await server.close();
       await ingest.stop();
@@ -83,38 +72,44 @@ export async function runUntilSignalled(running: RunningServer): Promise<void> {
   await running.stop();
 }
 
+/** The config from flags, env and config file; a bad one is reported by source and exits 2. */
+function loadServeConfig(flags: Record<string, unknown>): ServeConfig {
+  try {
+    return loadConfig(serveConfigSchema, SERVE_ENV_PREFIX, { flags, env: process.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`certstream-ts serve: ${err.message}`);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  }
+}
+
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('follow the CT logs of a log list and stream their certificates over WebSockets')
-    .option('--log-list <url-or-file>', 'v3 CT log list to follow', DEFAULT_LOG_LIST_URL)
-    .option('--host <host>', 'address to listen on', '0.0.0.0')
-    .option('--port <port>', 'port to listen on', intOption(0, 65535), 8080)
-    .option('--state-dir <dir>', 'folder for per-log cursors (resume after restart)', './state')
-    .option('--max-catch-up <entries>', 'entries per log caught up after a restart before skipping ahead', intOption(0), 100_000)
-    .option('--poll-interval <ms>', 'how often each log head is polled', intOption(100), 2_000)
-    .option('--parallelism <n>', 'requests in flight per log', intOption(1, 64), 4)
-    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
-    .option('--max-connections <n>', 'WebSocket connections in total (default 50000)', intOption(1))
-    .option('--max-connections-per-ip <n>', 'WebSocket connections per client IP (default 2000)', intOption(1))
-    .option('--messages-per-second <n>', 'client messages per second per connection (default 20, burst 50)', intOption(1))
-    .option('--max-backpressure <bytes>', 'unsent bytes after which a slow client is evicted (default 4194304)', intOption(65_536))
-    .option('--history-events <n>', 'certificates kept for resuming clients (default 200000)', intOption(1))
-    .option('--history-minutes <n>', 'minutes of certificates kept for resuming clients (default 10)', intOption(1))
-    .action(async (options: ServeOptions) => {
-      let running: RunningServer;
-      try {
-        running = await startServe(options);
-      } catch (err) {
-        if (err instanceof LogListError) {
-          console.error(`certstream-ts: ${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`);
-          process.exit(1);
-        }
-        throw err;
+    // Usage errors (unknown flag, missing value) exit like config errors; --help still exits 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : CONFIG_ERROR_EXIT_CODE));
+  addConfigOptions(command, serveConfigSchema, SERVE_ENV_PREFIX).action(async (flags: Record<string, unknown>) => {
+    const options = loadServeConfig(flags);
+    let running: RunningServer;
+    try {
+      running = await startServe(options);
+    } catch (err) {
+      if (err instanceof LogListError) {
+        console.error(`certstream-ts: ${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`);
+        process.exit(1);
       }
-      const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-      console.error(`certstream-ts: streaming on ws://${host}:${running.server.port}/ (lite), /full-stream, /domains-only`);
-      await runUntilSignalled(running);
-      process.exit(0);
+      throw err;
+    }
+    const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+    console.error(`certstream-ts: streaming on ws://${host}:${running.server.port}/ (lite), /full-stream, /domains-only`);
+    const stopProgress = startCatchUpProgress({
+      status: () => running.ingest.status(),
+      logger: running.logger,
+      terminal: process.stderr.isTTY ? process.stderr : null,
     });
+    await runUntilSignalled(running);
+    stopProgress();
+    process.exit(0);
+  });
 }

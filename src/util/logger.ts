@@ -1,11 +1,17 @@
 /**
- * Minimal structured logger: one JSON object per line on stderr (stdout stays free for data), with
- * pino's call shape `log.info({ fields }, 'message')` so it can be swapped for pino later.
+ * Structured logs with pino, on stderr (stdout stays free for data): one JSON object per line with an
+ * ISO `time`, a `level` label and `err` serialized with its stack, or, for people at a terminal,
+ * pino-pretty's readable lines. pino-pretty runs in this thread as a plain stream (not a worker
+ * transport), so a line is written before the next statement runs and nothing is lost on exit.
  */
+import { pino, stdSerializers, stdTimeFunctions, type DestinationStream } from 'pino';
+import { PinoPretty } from 'pino-pretty';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+/** auto = pretty when stderr is a terminal, JSON otherwise. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-
+/** The part of pino the code uses, so call sites stay `log.info({ fields }, 'message')`. */
 export interface Logger {
   debug(fields: object, msg: string): void;
   info(fields: object, msg: string): void;
@@ -14,24 +20,32 @@ export interface Logger {
   child(fields: object): Logger;
 }
 
-export function createLogger(
-  level: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
-  bindings: object = {},
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): Logger {
-  const threshold = ORDER[level] ?? ORDER.info;
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, fields: object, msg: string): void => {
-    if (ORDER[lvl] < threshold) return;
-    const errorFields = 'err' in fields && fields.err instanceof Error ? { err: fields.err.message } : {};
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...bindings, ...fields, ...errorFields })}\n`);
-  };
-  return {
-    debug: (f, m) => emit('debug', f, m),
-    info: (f, m) => emit('info', f, m),
-    warn: (f, m) => emit('warn', f, m),
-    error: (f, m) => emit('error', f, m),
-    child: (fields) => createLogger(level, { ...bindings, ...fields }, write),
-  };
+export interface LogOutput {
+  format?: LogFormat;
+  /** Where lines go (tests); stderr when absent. */
+  stream?: DestinationStream;
+  /** Whether the output is a terminal: picks the auto format and colours; stderr's when absent. */
+  isTTY?: boolean;
 }
 
-export const silentLogger: Logger = createLogger('silent');
+export function createLogger(
+  level: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  output: LogOutput = {},
+): Logger {
+  const isTTY = output.isTTY ?? process.stderr.isTTY;
+  const format = output.format === undefined || output.format === 'auto' ? (isTTY ? 'pretty' : 'json') : output.format;
+  const destination = output.stream ?? pino.destination({ dest: 2, sync: true });
+  return pino(
+    {
+      level,
+      // No pid/hostname on every line: process managers and container runtimes record those.
+      base: null,
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: stdSerializers.err },
+    },
+    format === 'pretty' ? PinoPretty({ colorize: isTTY, destination, sync: true }) : destination,
+  );
+}
+
+export const silentLogger: Logger = createLogger('silent', { format: 'json', stream: { write: () => {} } });

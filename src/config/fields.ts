@@ -1,0 +1,42 @@
+/**
+ * Zod field types for options, each with one plain-English message that reads well after the name of
+ * the source (`CERTSTREAM_PORT: must be a whole number between 0 and 65535`), whatever went wrong.
+ */
+import { z } from 'zod';
+
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const error = max === Number.MAX_SAFE_INTEGER
+    ? `must be a whole number of at least ${min}`
+    : `must be a whole number between ${min} and ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
+export function text() {
+  const error = 'must be a non-empty string';
+  return z.string({ error }).min(1, { error });
+}
+
+/** One or more comma-separated nats:// (or tls://) server URLs, kept as given for the NATS client. */
+export function natsServers() {
+  const error = 'must be nats://host:port, or several separated by commas';
+  return z.string({ error }).refine((value) => value.split(',').every(isNatsUrl), { error });
+}
+
+function isNatsUrl(value: string): boolean {
+  try {
+    const url = new URL(value.trim());
+    return (url.protocol === 'nats:' || url.protocol === 'tls:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A JetStream stream name: letters, digits, `-` and `_` (no dots, wildcards or spaces). */
+export function streamName() {
+  const error = 'must be letters, digits, "-" or "_"';
+  return z.string({ error }).regex(/^[A-Za-z0-9_-]+$/, { error });
+}

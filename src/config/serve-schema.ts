@@ -1,0 +1,59 @@
+/** Every option of `certstream-ts serve`, defined once: flag, env var, config-file key and default derive from here. */
+import { z } from 'zod';
+import { DEFAULT_FOLLOWER_OPTIONS } from '../ct/follower.js';
+import { DEFAULT_LOG_LIST_URL } from '../ct/log-list.js';
+import { DEFAULT_SERVER_OPTIONS } from '../server/server.js';
+import { natsServers, oneOf, streamName, text, wholeNumber } from './fields.js';
+import { option } from './option.js';
+
+/** Prefix of every serve environment variable: CERTSTREAM_PORT, CERTSTREAM_LOG_LEVEL, ... */
+export const SERVE_ENV_PREFIX = 'CERTSTREAM_';
+
+export const serveConfigSchema = z.strictObject({
+  logList: option(text().default(DEFAULT_LOG_LIST_URL), { description: 'v3 CT log list to follow (URL or file)', valueName: 'url-or-file' }),
+  host: option(text().default(DEFAULT_SERVER_OPTIONS.host), { description: 'address to listen on', valueName: 'host' }),
+  port: option(wholeNumber(0, 65535).default(DEFAULT_SERVER_OPTIONS.port), { description: 'port to listen on', valueName: 'port' }),
+  stateDir: option(text().default('./state'), { description: 'folder for per-log cursors (resume after restart)', valueName: 'dir' }),
+  maxCatchUp: option(wholeNumber(0).default(DEFAULT_FOLLOWER_OPTIONS.maxCatchUp), {
+    description: 'entries per log caught up after a restart before skipping ahead',
+    valueName: 'entries',
+  }),
+  pollInterval: option(wholeNumber(100).default(DEFAULT_FOLLOWER_OPTIONS.pollIntervalMs), { description: 'how often each log head is polled, in ms', valueName: 'ms' }),
+  parallelism: option(wholeNumber(1, 64).default(DEFAULT_FOLLOWER_OPTIONS.parallelism), { description: 'requests in flight per log', valueName: 'n' }),
+  logLevel: option(oneOf(['debug', 'info', 'warn', 'error', 'silent']).default('info'), { description: 'least severe log level written', valueName: 'level' }),
+  logFormat: option(oneOf(['json', 'pretty', 'auto']).default('auto'), {
+    description: 'log lines as JSON or human-readable; auto = pretty on a terminal, JSON otherwise',
+    valueName: 'format',
+  }),
+  maxConnections: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.maxConnections), { description: 'WebSocket connections in total', valueName: 'n' }),
+  maxConnectionsPerIp: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.maxConnectionsPerIp), { description: 'WebSocket connections per client IP', valueName: 'n' }),
+  messagesPerSecond: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.messagesPerSecond), {
+    description: `client messages per second per connection (burst ${DEFAULT_SERVER_OPTIONS.messageBurst})`,
+    valueName: 'n',
+  }),
+  maxBackpressure: option(wholeNumber(65_536).default(DEFAULT_SERVER_OPTIONS.maxBackpressure), {
+    description: 'unsent bytes after which a slow client is evicted',
+    valueName: 'bytes',
+  }),
+  historyEvents: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxEvents), { description: 'certificates kept for resuming clients', valueName: 'n' }),
+  historyMinutes: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxAgeMs / 60_000), {
+    description: 'minutes of certificates kept for resuming clients',
+    valueName: 'n',
+  }),
+  nats: option(natsServers().optional(), {
+    description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',
+    valueName: 'urls',
+  }),
+  role: option(oneOf(['all', 'ingest', 'edge']).default('all'), {
+    description: 'cluster role: all = ingest and serve clients, ingest = follow logs only, edge = serve clients only',
+    valueName: 'role',
+  }),
+  natsStream: option(streamName().default('CERTSTREAM'), { description: 'JetStream stream carrying certificates in cluster mode', valueName: 'name' }),
+});
+
+export type ServeConfig = z.output<typeof serveConfigSchema>;
+
+/** Every option at its default, for callers that start a server in code (demo, tests). */
+export function serveDefaults(): ServeConfig {
+  return serveConfigSchema.parse({});
+}
