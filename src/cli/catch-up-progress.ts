@@ -71,6 +71,7 @@ export class CatchUpTracker {
     if (!this.catchingUp) {
       if (backlog.entries < this.thresholds.startAt || backlog.logs === 0) return null;
       this.catchingUp = true;
+      this.lastReportAt = -Infinity;
     } else if (backlog.logs === 0) {
       this.catchingUp = false;
       return 'caught-up';
