@@ -9,11 +9,3 @@ export function intOption(min: number, max = Number.MAX_SAFE_INTEGER) {
     return n;
   };
 }
-
-export function floatOption(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`must be a number >= ${min}`);
-    return n;
-  };
-}

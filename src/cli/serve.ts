@@ -1,7 +1,6 @@
 /** `certstream-ts serve`: follow the CT logs and stream every certificate to WebSocket clients. */
 import type { Command } from 'commander';
-import { addConfigOptions } from '../config/commander.js';
-import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig } from '../config/load.js';
+import { addConfigOptions, loadConfigOrExit } from '../config/commander.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema, type ServeConfig } from '../config/serve-schema.js';
 import { LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
@@ -72,25 +71,12 @@ export async function runUntilSignalled(running: RunningServer): Promise<void> {
   await running.stop();
 }
 
-/** The config from flags, env and config file; a bad one is reported by source and exits 2. */
-function loadServeConfig(flags: Record<string, unknown>): ServeConfig {
-  try {
-    return loadConfig(serveConfigSchema, SERVE_ENV_PREFIX, { flags, env: process.env });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`certstream-ts serve: ${err.message}`);
-    process.exit(CONFIG_ERROR_EXIT_CODE);
-  }
-}
-
 export function registerServeCommand(program: Command): void {
   const command = program
     .command('serve')
-    .description('follow the CT logs of a log list and stream their certificates over WebSockets')
-    // Usage errors (unknown flag, missing value) exit like config errors; --help still exits 0.
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : CONFIG_ERROR_EXIT_CODE));
+    .description('follow the CT logs of a log list and stream their certificates over WebSockets');
   addConfigOptions(command, serveConfigSchema, SERVE_ENV_PREFIX).action(async (flags: Record<string, unknown>) => {
-    const options = loadServeConfig(flags);
+    const options = loadConfigOrExit('serve', serveConfigSchema, SERVE_ENV_PREFIX, flags);
     let running: RunningServer;
     try {
       running = await startServe(options);

@@ -11,6 +11,15 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
+export function numberAtLeast(min: number) {
+  const error = `must be a number of at least ${min}`;
+  return z.number({ error }).min(min, { error });
+}
+
+export function yesNo() {
+  return z.boolean({ error: 'must be true or false' });
+}
+
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `must be one of ${values.join(', ')}` });
 }

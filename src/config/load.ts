@@ -18,7 +18,7 @@ export class ConfigError extends Error {
 }
 
 export interface ConfigSources {
-  /** Flag values by option key (commander's camelCase), as text; `config` names a config file. */
+  /** Flag values by option key (commander's camelCase): text, or true for a switch; `config` names a config file. */
   flags: Readonly<Record<string, unknown>>;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -66,8 +66,8 @@ function check(layer: Layer, option: OptionInfo, value: unknown, source: string)
 function flagLayer(options: OptionInfo[], flags: ConfigSources['flags']): Layer {
   const layer = emptyLayer();
   for (const option of options) {
-    const value = textOf(flags[option.key]);
-    if (value !== undefined) check(layer, option, fromText(option.field, value), option.flag);
+    const value = flags[option.key];
+    if (value !== undefined) check(layer, option, typeof value === 'string' ? fromText(option.field, value) : value, option.flag);
   }
   return layer;
 }

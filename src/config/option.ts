@@ -7,8 +7,8 @@ import { z } from 'zod';
 
 export interface OptionMeta {
   description: string;
-  /** Placeholder in `--flag <valueName>`. */
-  valueName: string;
+  /** Placeholder in `--flag <valueName>` (switches take no value). */
+  valueName?: string;
 }
 
 const optionMeta = z.registry<OptionMeta>();
@@ -30,6 +30,8 @@ export interface OptionInfo {
   env: string;
   /** undefined when the option has no default (it stays unset). */
   defaultValue: unknown;
+  /** A boolean: its flag takes no value (`--always-gzip`), its env var is `true` or `false`. */
+  isSwitch: boolean;
 }
 
 /** `maxCatchUp` -> `--max-catch-up` (the inverse of commander's camelCase). */
@@ -53,6 +55,7 @@ export function describeOptions(schema: ConfigSchema, envPrefix: string): Option
       flag: flagName(key),
       env: envName(envPrefix, key),
       defaultValue: field instanceof z.ZodDefault ? field.def.defaultValue : undefined,
+      isSwitch: baseType(field) === 'boolean',
     };
   });
 }

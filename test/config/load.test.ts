@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig, type ConfigSources } from '../../src/config/load.js';
 import { envName, flagName } from '../../src/config/option.js';
+import { SIMULATE_ENV_PREFIX, simulateConfigSchema } from '../../src/config/simulate-schema.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema, serveDefaults, type ServeConfig } from '../../src/config/serve-schema.js';
 
 let dir: string;
@@ -117,5 +118,22 @@ describe('config loading', () => {
     assert.match(problemsOf({ flags: { config: broken } })[0]!, new RegExp(`^config file ${broken}: not valid JSON`));
     const list = await configFile('list.json', [1]);
     assert.deepEqual(problemsOf({ flags: { config: list } }), [`config file ${list}: must be a JSON object of options`]);
+  });
+});
+
+describe('config loading with switches (simulate)', () => {
+  const loadSim = (sources: Partial<ConfigSources>) =>
+    loadConfig(simulateConfigSchema, SIMULATE_ENV_PREFIX, { flags: {}, env: {}, ...sources });
+
+  it('reads a switch from its bare flag, from true/false in env, and refuses other text', () => {
+    assert.equal(loadSim({}).alwaysGzip, false);
+    assert.equal(loadSim({ flags: { alwaysGzip: true } }).alwaysGzip, true);
+    assert.equal(loadSim({ env: { CERTSTREAM_SIM_ALWAYS_GZIP: 'true' } }).alwaysGzip, true);
+    assert.throws(() => loadSim({ env: { CERTSTREAM_SIM_ALWAYS_GZIP: 'yes' } }), /CERTSTREAM_SIM_ALWAYS_GZIP: must be true or false/);
+  });
+
+  it('keeps its own env prefix, so a server port in the environment is not the simulator port', () => {
+    assert.equal(loadSim({ env: { CERTSTREAM_PORT: '9999', CERTSTREAM_SIM_RATE: '2.5' } }).port, 8081);
+    assert.equal(loadSim({ env: { CERTSTREAM_SIM_RATE: '2.5' } }).rate, 2.5);
   });
 });

@@ -53,7 +53,7 @@ describe('serve command configuration', () => {
     assert.equal(await run.exited, 0);
     const help = run.stdout.replace(/\s+/g, ' ');
     for (const option of describeOptions(serveConfigSchema, SERVE_ENV_PREFIX)) {
-      const placeholder = `${option.flag} <${option.meta.valueName}>`;
+      const placeholder = `${option.flag} <${option.meta.valueName ?? 'value'}>`;
       assert.ok(help.includes(placeholder), `${placeholder} in help`);
       const expected = option.defaultValue === undefined ? `env: ${option.env})` : `(default: ${JSON.stringify(option.defaultValue)}, env: ${option.env})`;
       assert.ok(help.includes(expected), `${expected} in help`);
