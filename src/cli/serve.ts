@@ -1,10 +1,11 @@
 /** `certstream-ts serve`: follow the CT logs and stream every certificate to WebSocket clients. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_LOG_LIST_URL, LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../server/server.js';
 import { createLogger, type LogLevel } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
+import { startClusterRole, CLUSTER_ROLES, type ClusterRole, type RunningCluster } from '../cluster/roles.js';
 import { intOption } from './options.js';
 
 export interface ServeOptions {
@@ -23,6 +24,10 @@ export interface ServeOptions {
   maxBackpressure?: number;
   historyEvents?: number;
   historyMinutes?: number;
+  /** NATS server URL(s): cluster mode. */
+  nats?: string;
+  role?: ClusterRole;
+  natsStream?: string;
 }
 
 /** Server options given on the command line (the rest keep their defaults). */
@@ -77,8 +82,23 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   };
 }
 
+/** Starts this process's cluster role(s) on NATS JetStream. */
+export async function startClusterServe(options: ServeOptions & { nats: string }): Promise<RunningCluster> {
+  const logger = createLogger(options.logLevel);
+  return startClusterRole({
+    role: options.role ?? 'all',
+    cluster: { servers: options.nats, ...(options.natsStream === undefined ? {} : { stream: options.natsStream }) },
+    ingest: {
+      logList: options.logList,
+      follower: { maxCatchUp: options.maxCatchUp, pollIntervalMs: options.pollInterval, parallelism: options.parallelism },
+    },
+    server: { ...serverLimits(options), host: options.host, port: options.port },
+    logger,
+  });
+}
+
 /** Runs until SIGINT/SIGTERM, then persists cursors and exits 0. */
-export async function runUntilSignalled(running: RunningServer): Promise<void> {
+export async function runUntilSignalled(running: { stop(): Promise<void> }): Promise<void> {
   await untilStopSignal();
   await running.stop();
 }
@@ -101,7 +121,19 @@ export function registerServeCommand(program: Command): void {
     .option('--max-backpressure <bytes>', 'unsent bytes after which a slow client is evicted (default 4194304)', intOption(65_536))
     .option('--history-events <n>', 'certificates kept for resuming clients (default 200000)', intOption(1))
     .option('--history-minutes <n>', 'minutes of certificates kept for resuming clients (default 10)', intOption(1))
+    .option('--nats <urls>', 'NATS server(s) for cluster mode (comma-separated); without it serve runs as one process')
+    .addOption(new Option('--role <role>', 'cluster role').choices(CLUSTER_ROLES).default('all'))
+    .option('--nats-stream <name>', 'JetStream stream (and KV bucket prefix) of the cluster', 'CERTSTREAM')
     .action(async (options: ServeOptions) => {
+      if (options.nats !== undefined) {
+        const cluster = await startClusterServe({ ...options, nats: options.nats });
+        const port = cluster.server?.port;
+        console.error(
+          `certstream-ts: ${options.role ?? 'all'} role on NATS stream ${options.natsStream ?? 'CERTSTREAM'}` + (port === undefined ? '' : `, streaming on port ${port}`),
+        );
+        await runUntilSignalled(cluster);
+        process.exit(0);
+      }
       let running: RunningServer;
       try {
         running = await startServe(options);

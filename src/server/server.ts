@@ -155,6 +155,11 @@ export class StreamServer {
     });
   }
 
+  /** Events the resume history can hold. */
+  get historyCapacity(): number {
+    return this.options.historyMaxEvents;
+  }
+
   get port(): number {
     return this.boundPort;
   }
