@@ -7,6 +7,7 @@ import { Ingest } from '../ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../server/server.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
+import { startClusterRole, type RunningCluster } from '../cluster/roles.js';
 import { startCatchUpProgress } from './catch-up-progress.js';
 
 /** The validated config; stateDir null (from code only) keeps cursors in memory. */
@@ -65,8 +66,24 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   };
 }
 
+/** Starts this process's cluster role(s) on NATS JetStream (options.nats set). */
+export async function startClusterServe(options: ServeOptions & { nats: string }): Promise<RunningCluster & { logger: Logger }> {
+  const logger = createLogger(options.logLevel, { format: options.logFormat });
+  const running = await startClusterRole({
+    role: options.role,
+    cluster: { servers: options.nats, stream: options.natsStream },
+    ingest: {
+      logList: options.logList,
+      follower: { maxCatchUp: options.maxCatchUp, pollIntervalMs: options.pollInterval, parallelism: options.parallelism },
+    },
+    server: { ...serverLimits(options), host: options.host, port: options.port },
+    logger,
+  });
+  return Object.assign(running, { logger });
+}
+
 /** Runs until SIGINT/SIGTERM, then persists cursors and exits 0. */
-export async function runUntilSignalled(running: RunningServer): Promise<void> {
+export async function runUntilSignalled(running: { stop(): Promise<void> }): Promise<void> {
   await untilStopSignal();
   await running.stop();
 }
@@ -77,6 +94,10 @@ export function registerServeCommand(program: Command): void {
     .description('follow the CT logs of a log list and stream their certificates over WebSockets');
   addConfigOptions(command, serveConfigSchema, SERVE_ENV_PREFIX).action(async (flags: Record<string, unknown>) => {
     const options = loadConfigOrExit('serve', serveConfigSchema, SERVE_ENV_PREFIX, flags);
+    if (options.nats !== undefined) {
+      await runCluster({ ...options, nats: options.nats });
+      return;
+    }
     let running: RunningServer;
     try {
       running = await startServe(options);
@@ -98,4 +119,17 @@ export function registerServeCommand(program: Command): void {
     stopProgress();
     process.exit(0);
   });
+}
+
+async function runCluster(options: ServeOptions & { nats: string }): Promise<void> {
+  const running = await startClusterServe(options);
+  const port = running.server?.port;
+  console.error(`certstream-ts: ${options.role} role on NATS stream ${options.natsStream}` + (port === undefined ? '' : `, streaming on port ${port}`));
+  const ingest = running.ingest;
+  const stopProgress = ingest
+    ? startCatchUpProgress({ status: () => ingest.status(), logger: running.logger, terminal: process.stderr.isTTY ? process.stderr : null })
+    : () => {};
+  await runUntilSignalled(running);
+  stopProgress();
+  process.exit(0);
 }

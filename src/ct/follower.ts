@@ -216,6 +216,7 @@ export abstract class LogFollower {
       this.next = saved;
     }
     this.status.next = this.next;
+    this.logger.info({ next: this.next, head }, 'reading from index');
     this.hooks.onProgress(this.log, this.next);
   }
 

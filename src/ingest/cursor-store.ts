@@ -12,7 +12,16 @@ const fileSchema = z.object({
   logs: z.record(z.string(), z.object({ next: z.number().int().nonnegative(), name: z.string().optional() })),
 });
 
-export class CursorStore {
+/** Per-log cursors as ingest uses them; kept in a file here, in NATS KV by a cluster ingester. */
+export interface Cursors {
+  /** The next index to emit for a log, if known. */
+  get(logId: string): number | undefined;
+  set(logId: string, next: number, name?: string): void;
+  /** Persists the current state. */
+  flush(): Promise<void>;
+}
+
+export class CursorStore implements Cursors {
   private cursors = new Map<string, { next: number; name?: string | undefined }>();
   private dirty = false;
   private writing: Promise<void> | null = null;

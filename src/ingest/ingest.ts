@@ -11,13 +11,15 @@ import type { LogEntry } from '../ct/types.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { CertCache } from '../x509/cert-cache.js';
 import { CertParseError, parseCertificate } from '../x509/certificate.js';
-import { CursorStore } from './cursor-store.js';
+import { CursorStore, type Cursors } from './cursor-store.js';
 import { buildEvent, type CertEvent, type ChainCert } from './event.js';
 import type { CertStreamCert } from '../x509/types.js';
 
 export interface IngestOptions {
   /** URL or file path of a v3 log list. */
   logList: string;
+  /** Where cursors live instead of stateDir (a cluster keeps them in NATS KV). */
+  cursors?: Cursors;
   /** Folder for persisted cursors; null keeps them in memory. */
   stateDir: string | null;
   /** How often the log list is re-read. */
@@ -35,7 +37,7 @@ export const DEFAULT_INGEST_OPTIONS: Omit<IngestOptions, 'logList'> = {
   issuerCacheSize: 10_000,
 };
 
-export type EventListener = (event: CertEvent) => void;
+export type EventListener = (event: CertEvent, log: LogDescriptor) => void;
 
 export interface LogStatus extends FollowerStatus {
   /** Certificates that could not be parsed, by reason (the entry is skipped). */
@@ -56,7 +58,7 @@ export class Ingest {
   private readonly parseErrors = new Map<string, Record<string, number>>();
   private readonly listeners = new Set<EventListener>();
   private readonly issuerCache: CertCache;
-  private cursors!: CursorStore;
+  private cursors!: Cursors;
   private seq = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -82,7 +84,7 @@ export class Ingest {
 
   /** Loads the log list and starts following; throws LogListError when the list cannot be read. */
   async start(): Promise<void> {
-    this.cursors = await CursorStore.open(this.options.stateDir);
+    this.cursors = this.options.cursors ?? (await CursorStore.open(this.options.stateDir));
     const logs = await loadLogList(this.options.logList);
     this.applyLogList(logs);
     this.refreshTimer = setInterval(() => void this.refreshLogList(), this.options.logListRefreshMs);
@@ -214,7 +216,7 @@ export class Ingest {
     const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.chainDers), ++this.seq, Date.now());
     for (const listener of this.listeners) {
       try {
-        listener(event);
+        listener(event, log);
       } catch (err) {
         this.logger.error({ err }, 'event listener failed');
       }

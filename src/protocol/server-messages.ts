@@ -116,6 +116,9 @@ const subscriptionField = subscriptionIdSchema
   .optional()
   .describe('Id of the subscription that matched; absent on the unfiltered stream.');
 
+/** What a resuming client passes back as `since.seq`. */
+const seqSchema = z.number().int().nonnegative().describe('Server-wide sequence number, increasing by one per certificate.');
+
 export const certificateUpdateDataSchema = z
   .looseObject({
     update_type: z.enum(['X509LogEntry', 'PrecertLogEntry']),
@@ -125,7 +128,7 @@ export const certificateUpdateDataSchema = z
     cert_link: z.string().describe('URL the entry can be fetched from.'),
     seen: z.number().describe('Unix seconds, with fractions, when the server read the entry.'),
     source: z.looseObject({ url: z.string().describe('Log URL without scheme.'), name: z.string() }),
-    seq: z.number().int().nonnegative().describe('Server-wide sequence number, increasing by one per certificate.'),
+    seq: seqSchema,
   })
   .meta({ id: 'CertificateUpdateData' });
 
@@ -149,6 +152,7 @@ export const dnsEntriesMessageSchema = z
   .looseObject({
     message_type: z.literal('dns_entries'),
     data: z.array(z.string()).describe("The certificate's all_domains."),
+    seq: seqSchema,
     subscription: subscriptionField,
   })
   .meta({ id: 'DnsEntriesMessage', description: 'One certificate, on the domains-only channel.' });

@@ -3,7 +3,7 @@
  * age, whichever is smaller. Seqs are contiguous (ingest numbers every event it emits), so an
  * event is found by arithmetic on a ring buffer.
  */
-import type { CertEvent } from '../ingest/event.js';
+import type { RoutedEvent } from './routed-event.js';
 
 export interface HistoryOptions {
   maxEvents: number;
@@ -13,14 +13,14 @@ export interface HistoryOptions {
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = { maxEvents: 200_000, maxAgeMs: 10 * 60_000 };
 
 export class EventHistory {
-  private readonly ring: (CertEvent | undefined)[];
+  private readonly ring: (RoutedEvent | undefined)[];
   private readonly addedAt: Float64Array;
   /** Ring slot of the oldest event. */
   private head = 0;
   private count = 0;
 
   constructor(private readonly options: HistoryOptions = DEFAULT_HISTORY_OPTIONS) {
-    this.ring = new Array<CertEvent | undefined>(options.maxEvents);
+    this.ring = new Array<RoutedEvent | undefined>(options.maxEvents);
     this.addedAt = new Float64Array(options.maxEvents);
   }
 
@@ -37,7 +37,7 @@ export class EventHistory {
     return this.count === 0 ? undefined : this.ring[(this.head + this.count - 1) % this.ring.length]!.seq;
   }
 
-  push(event: CertEvent, now = Date.now()): void {
+  push(event: RoutedEvent, now = Date.now()): void {
     const newest = this.newestSeq;
     if (newest !== undefined && event.seq !== newest + 1) {
       // A gap in seq would break lookups; it cannot happen with one ingest, so start over if it does.
@@ -64,15 +64,15 @@ export class EventHistory {
   }
 
   /** The event with this seq, if still kept. */
-  get(seq: number): CertEvent | undefined {
+  get(seq: number): RoutedEvent | undefined {
     const oldest = this.oldestSeq;
     if (oldest === undefined || seq < oldest || seq >= oldest + this.count) return undefined;
     return this.ring[(this.head + (seq - oldest)) % this.ring.length];
   }
 
   /** The newest `n` events, oldest first. */
-  tail(n: number): CertEvent[] {
-    const out: CertEvent[] = [];
+  tail(n: number): RoutedEvent[] {
+    const out: RoutedEvent[] = [];
     for (let i = Math.max(0, this.count - n); i < this.count; i++) out.push(this.ring[(this.head + i) % this.ring.length]!);
     return out;
   }

@@ -6,7 +6,6 @@
  * so one resuming client cannot stall the others.
  */
 import type { Channel } from '../protocol/channels.js';
-import { serialize } from '../server/messages.js';
 import { FilterMatcher, type FilterSpec } from './filter-matcher.js';
 import type { EventHistory } from './history.js';
 
@@ -65,8 +64,8 @@ export class Replay {
       }
       const event = this.history.get(this.next++)!;
       let matched = false;
-      this.matcher.match(event.leaf_cert.all_domains, () => (matched = true));
-      if (matched) this.target.send(serialize(this.channel, event).slice(0, -1) + this.suffix);
+      this.matcher.match(event.domains, () => (matched = true));
+      if (matched) this.target.send(event.message(this.channel).slice(0, -1) + this.suffix);
     }
     return this.finished ? 'done' : 'more';
   }

@@ -4,8 +4,8 @@
  * number of subscribers: identical subscriptions (same channel, filter and id) share one pub/sub
  * topic, each message is serialized once per channel, and the transport fans a topic out natively.
  */
-import type { CertEvent } from '../ingest/event.js';
-import { serialize, type Channel, CHANNELS } from '../server/messages.js';
+import { type Channel, CHANNELS } from '../protocol/channels.js';
+import type { RoutedEvent } from './routed-event.js';
 import { subscriptionField } from '../protocol/replies.js';
 import { FilterMatcher, type FilterSpec } from './filter-matcher.js';
 
@@ -51,7 +51,7 @@ export class Router {
   readonly stats: RouteStats = { sent: { full: 0, lite: 0, 'domains-only': 0 } };
   /** Per-event serialization cache, reset for each event. */
   private readonly serialized: Record<Channel, string | undefined> = { full: undefined, lite: undefined, 'domains-only': undefined };
-  private current: CertEvent | undefined;
+  private current: RoutedEvent | undefined;
 
   constructor(
     private readonly publisher: Publisher,
@@ -128,7 +128,7 @@ export class Router {
   private message(channel: Channel): string {
     let text = this.serialized[channel];
     if (text === undefined) {
-      text = serialize(channel, this.current!);
+      text = this.current!.message(channel);
       this.serialized[channel] = text;
     }
     return text;
@@ -143,12 +143,12 @@ export class Router {
   }
 
   /** Delivers one event to the unfiltered streams and to every matching subscription. */
-  publish(event: CertEvent): void {
+  publish(event: RoutedEvent): void {
     this.current = event;
     for (const channel of CHANNELS) this.serialized[channel] = undefined;
     for (const channel of CHANNELS) this.send(channelTopic(channel), channel, () => this.message(channel));
     if (this.topicsByFilter.size > 0) {
-      this.matcher.match(event.leaf_cert.all_domains, (filterId) => {
+      this.matcher.match(event.domains, (filterId) => {
         const topics = this.topicsByFilter.get(filterId);
         if (!topics) return;
         for (const topic of topics) {

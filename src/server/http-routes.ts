@@ -1,13 +1,12 @@
 /** The server's plain HTTP endpoints: samples, health, metrics, and JSON 404s for the rest. */
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { CertEvent } from '../ingest/event.js';
+import type { RoutedEvent } from '../router/routed-event.js';
 import type { Logger } from '../util/logger.js';
-import { serializeLite } from './messages.js';
 import type { Metrics } from './metrics.js';
 
 export interface HttpRouteSources {
   /** The newest `n` events, oldest first. */
-  recent: (n: number) => CertEvent[];
+  recent: (n: number) => RoutedEvent[];
   /** Messages shown by /latest.json. */
   latestCount: number;
   /** Body of /healthz. */
@@ -24,11 +23,11 @@ function json(res: HttpResponse, status: string, body: string): void {
 
 export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): void {
   app.get('/latest.json', (res) => {
-    json(res, '200 OK', `{"messages":[${sources.recent(sources.latestCount).map(serializeLite).join(',')}]}`);
+    json(res, '200 OK', `{"messages":[${sources.recent(sources.latestCount).map((e) => e.message('lite')).join(',')}]}`);
   });
   app.get('/example.json', (res) => {
     const [last] = sources.recent(1);
-    if (last) json(res, '200 OK', serializeLite(last));
+    if (last) json(res, '200 OK', last.message('lite'));
     else json(res, '503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
   });
   app.get('/healthz', (res) => {

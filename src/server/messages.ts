@@ -3,7 +3,6 @@
  * chain certificates, which repeat in almost every event, are serialized once per certificate.
  */
 import type { CertEvent, ChainCert } from '../ingest/event.js';
-import type { CertStreamCert } from '../x509/types.js';
 
 import type { Channel } from '../protocol/channels.js';
 
@@ -28,28 +27,42 @@ function chainCertJson(cert: ChainCert): { full: string; lite: string } {
   return json;
 }
 
-function certificateUpdate(event: CertEvent, leaf: Omit<CertStreamCert, 'as_der'> | CertStreamCert, variant: 'full' | 'lite'): string {
+/**
+ * A certificate_update message without its closing `seq` (see withSeq): cluster ingesters build
+ * these once and edges close them with the stream sequence they learn only on delivery.
+ */
+export function certificateUpdateBody(event: CertEvent, variant: 'full' | 'lite'): string {
+  const leaf = variant === 'full' ? event.leaf_cert : withoutDer(event.leaf_cert);
   const chain = event.chain.map((c) => chainCertJson(c)[variant]).join(',');
   // Field by field so the chain can be spliced in from its cached JSON.
   return (
     `{"message_type":"certificate_update","data":{"update_type":${JSON.stringify(event.update_type)}` +
     `,"leaf_cert":${JSON.stringify(leaf)},"chain":[${chain}]` +
     `,"cert_index":${event.cert_index},"cert_link":${JSON.stringify(event.cert_link)}` +
-    `,"seen":${event.seen},"source":${JSON.stringify(event.source)},"seq":${event.seq}}}`
+    `,"seen":${event.seen},"source":${JSON.stringify(event.source)}`
   );
 }
 
+/** Closes a certificate_update body with its seq. */
+export function withSeq(body: string, seq: number): string {
+  return `${body},"seq":${seq}}}`;
+}
+
 export function serializeFull(event: CertEvent): string {
-  return certificateUpdate(event, event.leaf_cert, 'full');
+  return withSeq(certificateUpdateBody(event, 'full'), event.seq);
 }
 
 export function serializeLite(event: CertEvent): string {
-  return certificateUpdate(event, withoutDer(event.leaf_cert), 'lite');
+  return withSeq(certificateUpdateBody(event, 'lite'), event.seq);
 }
 
 /** The original format (data = the domains) plus a top-level seq, so domains-only clients can resume. */
+export function domainsMessage(domains: readonly string[], seq: number): string {
+  return `{"message_type":"dns_entries","data":${JSON.stringify(domains)},"seq":${seq}}`;
+}
+
 export function serializeDomains(event: CertEvent): string {
-  return `{"message_type":"dns_entries","data":${JSON.stringify(event.leaf_cert.all_domains)},"seq":${event.seq}}`;
+  return domainsMessage(event.leaf_cert.all_domains, event.seq);
 }
 
 const SERIALIZERS: Record<Channel, (event: CertEvent) => string> = {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
 import { ReplayScheduler } from '../router/replay.js';
+import { LocalEvent, type RoutedEvent } from '../router/routed-event.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
@@ -51,6 +52,11 @@ export interface ServerOptions {
   logger?: Logger;
   /** Per-log ingest status for /healthz and /metrics. */
   status: () => LogStatus[];
+  /**
+   * Names the seq numbering resuming clients refer to. Random per start by default; a cluster edge
+   * passes the one its stream is known by, so clients can resume across edges and restarts.
+   */
+  epoch?: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
@@ -88,8 +94,8 @@ export class StreamServer {
   private readonly metrics: Metrics;
   private listenSocket: us_listen_socket | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Random per start: seqs of different starts must not be mixed up by resuming clients. */
-  readonly epoch = randomBytes(8).toString('hex');
+  /** Seqs of different numberings (server starts, streams) must not be mixed up by resuming clients. */
+  readonly epoch: string;
   private readonly history: EventHistory;
   private readonly replays = new ReplayScheduler();
   private readonly open = new Set<WebSocket<ConnectionData>>();
@@ -105,6 +111,7 @@ export class StreamServer {
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
     this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
     this.logger = this.options.logger ?? silentLogger;
+    this.epoch = this.options.epoch ?? randomBytes(8).toString('hex');
     this.rateLimit = {
       perSecond: this.options.messagesPerSecond,
       burst: this.options.messageBurst,
@@ -146,6 +153,11 @@ export class StreamServer {
       metrics: this.metrics,
       logger: this.logger,
     });
+  }
+
+  /** Events the resume history can hold. */
+  get historyCapacity(): number {
+    return this.options.historyMaxEvents;
   }
 
   get port(): number {
@@ -256,9 +268,14 @@ export class StreamServer {
     return parsed;
   }
 
-  /** Routes one event to every channel and matching subscription. */
+  /** Routes one event of this process's ingest to every channel and matching subscription. */
   publish(event: CertEvent): void {
-    this.history.push(event);
+    this.publishRouted(new LocalEvent(event));
+  }
+
+  /** Routes an event whose messages may have been built elsewhere (a cluster edge). */
+  publishRouted(event: RoutedEvent, receivedAtMs = Date.now()): void {
+    this.history.push(event, receivedAtMs);
     this.router.publish(event);
   }
 

@@ -21,7 +21,7 @@ import {
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording } from '../support/ws-client.js';
-import { startTcpProxy } from './tcp-proxy.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 /** Takes `n` messages from an async iterator, within a deadline. */
 async function take<T>(iterable: AsyncIterable<T>, n: number, timeoutMs = 10_000): Promise<T[]> {

@@ -1,6 +1,7 @@
 /**
  * A loopback TCP proxy the tests can cut: the connection drops as a network failure would, while
- * the server behind it keeps running (so a reconnect can resume from its history).
+ * the server behind it keeps running (so a reconnect can resume from its history). It can also be
+ * pointed at another server, as a load balancer in front of cluster edges would be.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -13,17 +14,20 @@ export interface TcpProxy {
   /** Accepts connections again, on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
+  /** Forwards new connections to another port. */
+  retarget(port: number): void;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let server: Server;
+  let target = targetPort;
   let port = 0;
 
   const listen = async (): Promise<void> => {
     server = createServer((client) => {
-      const upstream = connect(targetPort, '127.0.0.1');
+      const upstream = connect(target, '127.0.0.1');
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
@@ -66,5 +70,8 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     restore: listen,
     close: stop,
+    retarget(newPort) {
+      target = newPort;
+    },
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * Ingest side of the cluster: publishes each parsed event to the stream, on its log's subject, with
+ * Nats-Msg-Id = `<log id>:<index>` so redundant ingesters store each entry once. A failed publish is
+ * retried with backoff (the id makes retries safe) until it is stored or the publisher stops.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { LogDescriptor } from '../ct/log-list.js';
+import type { CertEvent } from '../ingest/event.js';
+import { Backoff, sleep } from '../util/backoff.js';
+import type { Logger } from '../util/logger.js';
+import { encodeEnvelope } from './envelope.js';
+import { entryMessageId, logSubject, type ClusterNames } from './names.js';
+
+export interface PublisherStats {
+  /** Entries stored in the stream by this publisher. */
+  published: number;
+  /** Entries another ingester had stored already (dropped by JetStream's dedupe). */
+  duplicates: number;
+  /** Publish attempts that failed and were retried. */
+  retries: number;
+  /** Entries waiting for the stream's acknowledgement. */
+  pending: number;
+}
+
+const PUBLISH_TIMEOUT_MS = 5_000;
+
+export class StreamPublisher {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  readonly stats: PublisherStats = { published: 0, duplicates: 0, retries: 0, pending: 0 };
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly names: ClusterNames,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(event: CertEvent, log: LogDescriptor): void {
+    const data = encodeEnvelope(event);
+    const subject = logSubject(this.names, log.id);
+    const msgID = entryMessageId(log.id, event.cert_index);
+    const done: Promise<void> = this.deliver(subject, data, msgID).finally(() => {
+      this.pending.delete(done);
+      this.stats.pending = this.pending.size;
+    });
+    this.pending.add(done);
+    this.stats.pending = this.pending.size;
+  }
+
+  /** Resolves once every event handed over so far is stored (or the publisher stopped). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  /** Stops retrying; what is not stored by then is left to the next ingester (cursors did not pass it). */
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private async deliver(subject: string, data: Uint8Array, msgID: string): Promise<void> {
+    const backoff = new Backoff({ baseMs: 100, maxMs: 10_000 });
+    while (!this.abort.signal.aborted) {
+      try {
+        const ack = await this.js.publish(subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS });
+        if (ack.duplicate) this.stats.duplicates++;
+        else this.stats.published++;
+        return;
+      } catch (err) {
+        this.stats.retries++;
+        if (backoff.failures === 0) this.logger.warn({ err, subject, msgID }, 'publish to NATS failed; retrying');
+        await sleep(backoff.next(), this.abort.signal);
+      }
+    }
+    throw new Error(`publisher stopped before ${msgID} was stored`);
+  }
+}

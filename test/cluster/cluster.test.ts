@@ -1,0 +1,149 @@
+/**
+ * The cluster on a real NATS JetStream server (Debian's nats-server): two ingesters (real `serve
+ * --role ingest` processes) and two edges, fed by the simulator. Every entry reaches a client of
+ * each edge exactly once and in seq order, also when an ingester is killed mid-stream; a restarted
+ * edge lets its clients resume.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { connect as connectClient } from '../../src/client/index.js';
+import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
+import { startNatsServer, skipWithoutNats, type NatsServer } from '../support/nats-server.js';
+import { runCli, type CliProcess } from '../support/process.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
+import { connectRecording, type RecordingClient } from '../support/ws-client.js';
+
+interface Update {
+  message_type: string;
+  data: { cert_index: number; source: { url: string }; seq: number };
+}
+
+const LOGS = 2;
+
+function startRole(role: 'ingest' | 'edge', nats: string, logList: string, port = 0): CliProcess {
+  return runCli(['serve', '--nats', nats, '--role', role, '--log-list', logList, '--host', '127.0.0.1', '--port', String(port), '--poll-interval', '100', '--log-level', 'info']);
+}
+
+async function ingesterReady(proc: CliProcess): Promise<void> {
+  await waitFor('ingester reading every log', () => (proc.stderr.match(/reading from index/g) ?? []).length >= LOGS, 20_000);
+}
+
+interface Edge {
+  proc: CliProcess;
+  port: number;
+}
+
+async function startEdge(nats: string, logList: string, port = 0): Promise<Edge> {
+  const proc = startRole('edge', nats, logList, port);
+  const [, listening] = await proc.waitForOutput(/streaming on port (\d+)/);
+  return { proc, port: Number(listening) };
+}
+
+function updates(client: RecordingClient): Update[] {
+  return (client.messages as Update[]).filter((m) => m.message_type === 'certificate_update');
+}
+
+/** Asserts seqs go up by one and each (log, index) of `expected` arrives once. */
+function assertExactlyOnceInOrder(got: Update[], expected: Set<string>, who: string): void {
+  const keys = got.map((u) => `${u.data.source.url}#${u.data.cert_index}`);
+  assert.equal(new Set(keys).size, keys.length, `${who}: no duplicates`);
+  assert.deepEqual(new Set(keys), expected, `${who}: every entry`);
+  for (let i = 1; i < got.length; i++) assert.equal(got[i]!.data.seq, got[i - 1]!.data.seq + 1, `${who}: seq order`);
+}
+
+describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 }, () => {
+  let nats: NatsServer;
+  let sim: Simulator;
+  const ingesters: CliProcess[] = [];
+  const edges: Edge[] = [];
+
+  before(async () => {
+    nats = await startNatsServer();
+    sim = await startSimulator({ rfc6962Logs: 1, tiledLogs: 1, sthIntervalMs: 100, checkpointIntervalMs: 100, seed: 'cluster' });
+    ingesters.push(startRole('ingest', nats.url, sim.logListUrl), startRole('ingest', nats.url, sim.logListUrl));
+    await Promise.all(ingesters.map(ingesterReady));
+    edges.push(await startEdge(nats.url, sim.logListUrl), await startEdge(nats.url, sim.logListUrl));
+  });
+
+  after(async () => {
+    await Promise.all(edges.map((e) => e.proc.stop()));
+    await Promise.all(ingesters.map((p) => p.stop('SIGKILL')));
+    await sim?.close();
+    await nats?.stop();
+  });
+
+  /** Every entry of every log from `from` (per log slug) on. */
+  function expectedEntries(from: ReadonlyMap<string, number> = new Map()): Set<string> {
+    const keys = new Set<string>();
+    for (const log of sim.logs) {
+      const url = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
+      for (let i = from.get(log.slug) ?? 0; i < log.size; i++) keys.add(`${url}#${i}`);
+    }
+    return keys;
+  }
+
+  it('delivers every entry exactly once, in seq order, on each edge, though an ingester is killed', async () => {
+    const clients = await Promise.all(edges.map((e) => connectRecording(`ws://127.0.0.1:${e.port}/`)));
+    for (let batch = 0; batch < 6; batch++) {
+      sim.append(40);
+      // Killed while the batch is being read and published.
+      if (batch === 3) setTimeout(() => void ingesters[0]!.stop('SIGKILL'), 120);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const expected = expectedEntries();
+    assert.equal(expected.size, 6 * 40 * LOGS);
+    await waitFor('every entry on both edges', () => clients.every((c) => updates(c).length >= expected.size), 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('lets the clients of a restarted edge resume with recovered:true', async () => {
+    // Clients reach the edge through a proxy, as through a load balancer: the restarted edge may
+    // come back on another port (the old one can be held by TIME_WAIT connections for a minute).
+    const proxy = await startTcpProxy(edges[1]!.port);
+    const client = await connectClient(`ws://127.0.0.1:${proxy.port}`, { reconnect: { minDelayMs: 100, maxDelayMs: 300 } });
+    const got: number[] = [];
+    const reconnects: boolean[] = [];
+    client.on('reconnect', (event) => reconnects.push(event.recovered));
+    const subscription = await client.subscribe({ channel: 'domains-only' });
+    subscription.on('message', (m) => got.push(m.seq));
+    sim.append(20);
+    await waitFor('first batch', () => got.length >= 20 * LOGS, 20_000);
+
+    assert.equal(await edges[1]!.proc.stop('SIGTERM'), 0, 'graceful exit');
+    sim.append(20); // logged while the edge is down
+    await new Promise((r) => setTimeout(r, 300));
+    edges[1] = await startEdge(nats.url, sim.logListUrl);
+    proxy.retarget(edges[1].port);
+    sim.append(20);
+    await waitFor('all three batches', () => got.length >= 60 * LOGS, 30_000);
+    assert.deepEqual(reconnects, [true]);
+    for (let i = 1; i < got.length; i++) assert.equal(got[i], got[0]! + i, 'no gap, no duplicate across the restart');
+    await client.close();
+    await proxy.close();
+  });
+
+  it('continues from the cursors in NATS KV when a replacement ingester starts', async () => {
+    const clients = await Promise.all(edges.map((e) => connectRecording(`ws://127.0.0.1:${e.port}/`)));
+    const from = new Map(sim.logs.map((log) => [log.slug, log.size]));
+    await ingesters[1]!.stop('SIGKILL');
+    sim.append(30); // logged while no ingester runs
+    const replacement = startRole('ingest', nats.url, sim.logListUrl);
+    ingesters.push(replacement);
+    await ingesterReady(replacement);
+    const starts = replacement.stderr
+      .split('\n')
+      .filter((line) => line.includes('reading from index'))
+      .map((line) => JSON.parse(line) as { next: number; head: number });
+    assert.ok(starts.length === LOGS && starts.every((st) => st.next < st.head), 'each log resumed from its saved cursor, behind the head');
+    sim.append(10);
+    const expected = expectedEntries(from);
+    assert.equal(expected.size, 40 * LOGS);
+    await waitFor('the entries logged with no ingester, and the next ones', () => clients.every((c) => updates(c).length >= expected.size), 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
+    await Promise.all(clients.map((c) => c.close()));
+  });
+});

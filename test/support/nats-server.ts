@@ -1,0 +1,64 @@
+/**
+ * A real NATS server with JetStream for cluster tests: Debian's `nats-server` (CI installs it), on a
+ * free loopback port with a temporary store that is deleted afterwards.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BINARY = 'nats-server';
+
+/** A skip reason when nats-server is not installed, else false. */
+export const skipWithoutNats: string | false =
+  spawnSync(BINARY, ['--version'], { stdio: 'ignore' }).status === 0
+    ? false
+    : 'nats-server is not installed (Debian: apt-get install nats-server; .ci/run installs it)';
+
+export interface NatsServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
+  const store = await mkdtemp(join(tmpdir(), 'certstream-nats-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(BINARY, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${output}`)), timeoutMs);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Server is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nats-server exited with ${code}:\n${output}`));
+    });
+  });
+  child.stderr!.resume();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(store, { recursive: true, force: true });
+    },
+  };
+}
