@@ -11,7 +11,7 @@ export interface ClusterNames {
 }
 
 /** Stream names may not contain `.`, `*`, `>` or whitespace; KV bucket names are stricter still. */
-const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function clusterNames(stream: string): ClusterNames {
   if (!STREAM_NAME.test(stream)) throw new Error(`invalid NATS stream name ${JSON.stringify(stream)}: use letters, digits, _ and -`);

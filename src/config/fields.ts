@@ -2,6 +2,7 @@
  * Zod field types for options, each with one plain-English message that reads well after the name of
  * the source (`CERTSTREAM_PORT: must be a whole number between 0 and 65535`), whatever went wrong.
  */
+import { STREAM_NAME } from '../cluster/names.js';
 import { z } from 'zod';
 
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -47,5 +48,5 @@ function isNatsUrl(value: string): boolean {
 /** A JetStream stream name: letters, digits, `-` and `_` (no dots, wildcards or spaces). */
 export function streamName() {
   const error = 'must be letters, digits, "-" or "_"';
-  return z.string({ error }).regex(/^[A-Za-z0-9_-]+$/, { error });
+  return z.string({ error }).regex(STREAM_NAME, { error });
 }
