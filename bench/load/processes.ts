@@ -41,7 +41,7 @@ export async function startSimulatorProcess(simulateArgs: readonly string[]): Pr
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process from /proc/<pid>/stat, which needs no cooperation from the process. */
-function procCpuSeconds(pid: number | undefined): number | null {
+export function procCpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -18,6 +18,7 @@ export const skipWithoutNats: string | false =
 
 export interface NatsServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -52,6 +53,7 @@ export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
   child.stderr!.resume();
   return {
     url: `nats://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
