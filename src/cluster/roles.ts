@@ -12,6 +12,7 @@ import { clusterEpoch } from './epoch.js';
 import { KvCursorStore } from './kv-cursors.js';
 import { connectCluster, DEFAULT_CLUSTER_OPTIONS, type ClusterConnection, type ClusterOptions } from './nats.js';
 import { StreamPublisher } from './publisher.js';
+import { publishStatus, StatusBoard } from './status-board.js';
 
 export const CLUSTER_ROLES = ['all', 'ingest', 'edge'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
@@ -46,10 +47,12 @@ async function startIngestPart(connection: ClusterConnection, options: ClusterRo
   const ingest = new Ingest({ ...options.ingest, cursors, logger });
   ingest.onEvent((event, log) => publisher.publish(event, log));
   await ingest.start();
+  const stopStatus = publishStatus(connection.meta, () => ingest.status(), logger);
   return {
     ingest,
     publisher,
     async stop(): Promise<void> {
+      await stopStatus();
       const stopping = ingest.stop();
       await Promise.race([stopping, sleep(PUBLISH_DRAIN_MS)]);
       publisher.stop();
@@ -61,13 +64,17 @@ async function startIngestPart(connection: ClusterConnection, options: ClusterRo
 async function startEdgePart(connection: ClusterConnection, options: ClusterRoleOptions, ingest: Ingest | null) {
   const logger = options.logger.child({ role: 'edge' });
   const epoch = await clusterEpoch(connection.meta, connection.jsm, connection.names.stream);
-  const server = new StreamServer({ ...options.server, logger, epoch, status: () => ingest?.status() ?? [] });
+  // Per-log status: this process's own ingest, or what the ingesters post to NATS KV.
+  const board = ingest ? null : new StatusBoard(connection.meta, logger);
+  board?.start();
+  const server = new StreamServer({ ...options.server, logger, epoch, status: () => ingest?.status() ?? board?.current() ?? [] });
   const feed = new EdgeFeed(connection, (event, at) => server.publishRouted(event, at), logger);
   await feed.start(server.historyCapacity);
   try {
     await server.listen();
   } catch (err) {
     feed.stop();
+    board?.stop();
     throw err;
   }
   return {
@@ -75,6 +82,7 @@ async function startEdgePart(connection: ClusterConnection, options: ClusterRole
     feed,
     async stop(): Promise<void> {
       await server.close();
+      board?.stop();
       feed.stop();
       await feed.stopped();
     },

@@ -146,4 +146,19 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
     await Promise.all(clients.map((c) => c.close()));
   });
+
+  it('shows the ingesters\' per-log status on each edge\'s /healthz', async () => {
+    const logsOn = async (edge: Edge): Promise<{ name: string; next: number | null }[]> => {
+      const body = (await (await fetch(`http://127.0.0.1:${edge.port}/healthz`)).json()) as { logs: { name: string; next: number | null }[] };
+      return body.logs;
+    };
+    const sizes = new Set(sim.logs.map((l) => l.size));
+    const atHead = (logs: { next: number | null }[]): boolean => logs.length === LOGS && logs.every((log) => sizes.has(log.next ?? -1));
+    // Ingesters post every 5 s and edges read every 5 s.
+    for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 250))) {
+      const perEdge = await Promise.all(edges.map(logsOn));
+      if (perEdge.every(atHead)) break;
+      assert.ok(Date.now() < deadline, `edges show ${JSON.stringify(perEdge)}`);
+    }
+  });
 });
