@@ -1,0 +1,57 @@
+/** Envelopes: what an edge rebuilds is byte for byte what a single process sends; bad bytes are refused. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { decodeEnvelope, encodeEnvelope, EnvelopeError } from '../../src/cluster/envelope.js';
+import type { CertEvent } from '../../src/ingest/event.js';
+import { CHANNELS, serialize } from '../../src/server/messages.js';
+import { CertFactory } from '../../src/sim/cert-factory.js';
+import { createRng } from '../../src/sim/rng.js';
+import { parseCertificate } from '../../src/x509/certificate.js';
+
+describe('cluster envelope', () => {
+  let event: CertEvent;
+
+  before(async () => {
+    const factory = await CertFactory.create({ seed: 'envelope' });
+    const issued = factory.certificate({ dnsNames: ['envelope.example', 'www.envelope.example', 'ünïcode.example'] });
+    event = {
+      seq: 7,
+      update_type: 'X509LogEntry',
+      leaf_cert: parseCertificate(issued.der),
+      chain: issued.chain.map((c) => parseCertificate(c.der)),
+      cert_index: 42,
+      cert_link: 'https://log.example/ct/v1/get-entries?start=42&end=42',
+      seen: 1_795_000_000.25,
+      source: { url: 'log.example/', name: "Example 'Log' \"quoted\"" },
+    };
+  });
+
+  it('gives, with the stream seq, exactly the messages a single process sends', () => {
+    const received = decodeEnvelope(encodeEnvelope(event), 99);
+    assert.equal(received.seq, 99);
+    assert.deepEqual(received.domains, event.leaf_cert.all_domains);
+    for (const channel of CHANNELS) assert.equal(received.message(channel), serialize(channel, { ...event, seq: 99 }), channel);
+  });
+
+  it('refuses every truncation and corruption with an EnvelopeError, never anything else', () => {
+    const bytes = encodeEnvelope(event);
+    let refused = 0;
+    for (let length = 0; length < bytes.length; length += 7) {
+      assert.throws(() => decodeEnvelope(bytes.subarray(0, length), 1), EnvelopeError);
+      refused++;
+    }
+    const rng = createRng('envelope-mutations');
+    for (let i = 0; i < 5_000; i++) {
+      const mutated = Uint8Array.from(bytes);
+      // Half in the framing (version, lengths, the domains list), half anywhere.
+      for (let flips = rng.between(1, 4); flips > 0; flips--) mutated[rng.int(i % 2 === 0 ? 64 : bytes.length)] = rng.int(256);
+      try {
+        decodeEnvelope(mutated, 1);
+      } catch (err) {
+        assert.ok(err instanceof EnvelopeError, String(err));
+        refused++;
+      }
+    }
+    assert.ok(refused > 1_000);
+  });
+});
