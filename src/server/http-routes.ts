@@ -1,7 +1,8 @@
-/** The server's plain HTTP endpoints: samples, health, metrics, and JSON 404s for the rest. */
+/** The server's plain HTTP endpoints: the web page, samples, health, metrics, and JSON 404s for the rest. */
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { CertEvent } from '../ingest/event.js';
 import type { Logger } from '../util/logger.js';
+import { addWebPage } from '../web/routes.js';
 import { serializeLite } from './messages.js';
 import type { Metrics } from './metrics.js';
 
@@ -49,11 +50,7 @@ export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): voi
       },
     );
   });
-  app.get('/', (res) => {
-    res.cork(() => {
-      res.writeHeader('content-type', 'text/plain; charset=utf-8').end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');
-    });
-  });
+  addWebPage(app, sources.logger);
   app.any('/*', (res, req) => {
     json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
   });
