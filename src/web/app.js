@@ -29,7 +29,7 @@ const ui = {
   feedRows: byId('feed-rows'),
   logRows: byId('log-rows'),
   logsNote: byId('logs-note'),
-  sparkline: byId('sparkline-line'),
+  sparkline: { line: byId('sparkline-line'), area: byId('sparkline-area') },
   throughput: byId('throughput'),
 };
 
@@ -98,6 +98,8 @@ stream.start();
 
 // ---- server status
 
+byId('sparkline').setAttribute('viewBox', `0 0 ${SPARK_POINTS - 1} 100`);
+
 const logTable = new LogTable(ui.logRows);
 const throughput = new Throughput(SPARK_POINTS);
 
@@ -111,7 +113,7 @@ poll(
     throughput.sample(logs, Date.now());
     const max = drawSparkline(ui.sparkline, throughput.rates, SPARK_POINTS);
     const now = throughput.rates.at(-1);
-    ui.throughput.textContent = now === undefined ? 'measuring…' : `${now.toFixed(1)} entries/s now, peak ${max.toFixed(1)}`;
+    ui.throughput.textContent = now === undefined ? 'measuring…' : `${now.toFixed(1)} entries/s now; scale 0–${max.toFixed(1)}, last 5 minutes`;
   },
   (reason) => {
     throughput.reset();

@@ -107,15 +107,18 @@ export class Throughput {
 }
 
 /**
- * Draws rates as an SVG polyline in a viewBox of `points` × 100 (stretched to the element's size).
- * @param {SVGPolylineElement} line
+ * Draws rates, newest on the right, as an SVG line and the area under it, in a viewBox of
+ * (points - 1) × 100 that CSS stretches to the element's size. Returns the top of the scale.
+ * @param {{line: SVGPolylineElement, area: SVGPolygonElement}} svg
  * @param {number[]} rates
  * @param {number} points
  */
-export function drawSparkline(line, rates, points) {
+export function drawSparkline(svg, rates, points) {
   const max = Math.max(1, ...rates);
-  const offset = points - rates.length;
-  line.setAttribute('points', rates.map((r, i) => `${offset + i},${(100 - (r / max) * 96).toFixed(1)}`).join(' '));
+  const first = points - rates.length;
+  const line = rates.map((r, i) => `${first + i},${(100 - (r / max) * 96).toFixed(1)}`).join(' ');
+  svg.line.setAttribute('points', line);
+  svg.area.setAttribute('points', rates.length > 0 ? `${first},100 ${line} ${points - 1},100` : '');
   return max;
 }
 
