@@ -71,7 +71,7 @@ const stream = new Stream(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${
     showError('');
     ui.filterStatus.textContent = describeFilter(active);
   },
-  onError: (code, message) => showError(`Server refused the filter (${code}): ${message}`),
+  onError: (code, message) => showError(`The server refused it (${code}): ${message}`),
 });
 
 /** The form's filter: keywords separated by commas or spaces, or one regex; null when empty. */

@@ -29,7 +29,7 @@ const DOMAINS_SHOWN = 3;
  * cells, never an exception.
  * @param {unknown} data the message's `data`
  */
-export function rowFields(data) {
+function rowFields(data) {
   const d = isObject(data) ? data : {};
   const leaf = isObject(d.leaf_cert) ? d.leaf_cert : {};
   const issuer = isObject(leaf.issuer) ? leaf.issuer : {};

@@ -35,8 +35,8 @@ interface LoadedAsset {
   etag: string;
 }
 
-function loadAsset(file: string): LoadedAsset {
-  const body = readFileSync(resolve(webAssetDir, file));
+function loadAsset(dir: string, file: string): LoadedAsset {
+  const body = readFileSync(resolve(dir, file));
   const type = CONTENT_TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
   return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
 }
@@ -63,12 +63,12 @@ function serve(res: HttpResponse, req: HttpRequest, asset: LoadedAsset): void {
  * Registers GET / and the page's assets. Without its assets (a package built without src/web) the
  * server still runs: / then answers a text line pointing to the WebSocket channels.
  */
-export function addWebPage(app: TemplatedApp, logger: Logger): void {
+export function addWebPage(app: TemplatedApp, logger: Logger, assetDir = webAssetDir): void {
   let loaded: [string, LoadedAsset][];
   try {
-    loaded = [['/', loadAsset(PAGE_FILE)], ...PAGE_ASSETS.map((file): [string, LoadedAsset] => [`/web/${file}`, loadAsset(file)])];
+    loaded = [['/', loadAsset(assetDir, PAGE_FILE)], ...PAGE_ASSETS.map((file): [string, LoadedAsset] => [`/web/${file}`, loadAsset(assetDir, file)])];
   } catch (err) {
-    logger.warn({ err, dir: webAssetDir }, 'web page assets not found: GET / serves a text line');
+    logger.warn({ err, dir: assetDir }, 'web page assets not found: GET / serves a text line');
     app.get('/', (res) => {
       res.cork(() => {
         res.writeHeader('content-type', 'text/plain; charset=utf-8').end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');

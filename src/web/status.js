@@ -41,7 +41,8 @@ export class LogTable {
       const treeSize = num(log.treeSize);
       const next = num(log.next);
       const errors = tally(log.errors, log.badEntries, log.parseErrors);
-      set(cells.name, String(log.name ?? log.id), String(log.url ?? ''));
+      const name = String(log.name ?? log.id);
+      set(cells.name, name, `${name}\n${String(log.url ?? '')}`);
       set(cells.state, String(log.state ?? ''));
       cells.state.dataset.state = String(log.state ?? '');
       set(cells.rate, (num(log.entriesPerSecond) ?? 0).toFixed(1));

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { uws } from '../../src/server/uws.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { addWebPage } from '../../src/web/routes.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -144,6 +147,24 @@ describe('web page', { skip, timeout: 120_000 }, () => {
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     if (process.env.WEB_SCREENSHOT) writeCopy(png, process.env.WEB_SCREENSHOT);
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('web page without its assets', () => {
+  it('answers GET / with a text line instead of failing', async () => {
+    const app = uws.App();
+    addWebPage(app, silentLogger, join(tmpdir(), 'certstream-no-such-dir'));
+    const port = await new Promise<number>((resolve, reject) =>
+      app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(uws.us_socket_local_port(socket)) : reject(new Error('cannot listen')))),
+    );
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+      assert.match(await res.text(), /open a WebSocket/);
+    } finally {
+      (app as typeof app & { close(): void }).close();
+    }
   });
 });
 
