@@ -97,8 +97,9 @@ describe('web page', { skip, timeout: 120_000 }, () => {
     await waitForCount(page, '#feed-rows tr', 2);
     // The stream goes on (rate 40/s): give non-matching certificates time to show up if they could.
     await page.waitForTimeout(500);
+    // At least the two logged here; the simulator may re-log them in its other log (duplicateShare).
     const domains = await feedColumn(page, 'domains');
-    assert.equal(domains.length, 2, domains.join(' | '));
+    assert.ok(domains.length >= 2, domains.join(' | '));
     assert.ok(domains.every((d) => d.includes(KEYWORD)), domains.join(' | '));
   });
 
