@@ -21,4 +21,16 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
     },
   },
+  // The web page's scripts: plain browser ES modules, outside the TypeScript project.
+  {
+    files: ['src/web/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      // The browser globals the page uses (the `globals` package is not a dependency).
+      globals: Object.fromEntries(
+        ['AbortSignal', 'WebSocket', 'document', 'fetch', 'location', 'requestAnimationFrame', 'setTimeout'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

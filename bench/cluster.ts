@@ -31,7 +31,7 @@ async function makeEvents(): Promise<{ event: CertEvent; log: LogDescriptor }[]>
   const events: { event: CertEvent; log: LogDescriptor }[] = [];
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const fromStart = { get: () => 0, set: () => undefined, flush: async () => undefined };
+  const fromStart = { get: () => 0, set: () => undefined, flush: () => Promise.resolve() };
   const ingest = new Ingest({ logList: sim.logListUrl, cursors: fromStart, follower: { maxCatchUp: Number.MAX_SAFE_INTEGER } });
   ingest.onEvent((event, log) => {
     if (events.length < total) events.push({ event, log });

@@ -1,7 +1,8 @@
-/** The server's plain HTTP endpoints: samples, health, metrics, and JSON 404s for the rest. */
+/** The server's plain HTTP endpoints: the web page, samples, health, metrics, and JSON 404s for the rest. */
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { RoutedEvent } from '../router/routed-event.js';
 import type { Logger } from '../util/logger.js';
+import { addWebPage } from '../web/routes.js';
 import type { Metrics } from './metrics.js';
 
 export interface HttpRouteSources {
@@ -48,11 +49,7 @@ export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): voi
       },
     );
   });
-  app.get('/', (res) => {
-    res.cork(() => {
-      res.writeHeader('content-type', 'text/plain; charset=utf-8').end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');
-    });
-  });
+  addWebPage(app, sources.logger);
   app.any('/*', (res, req) => {
     json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
   });
