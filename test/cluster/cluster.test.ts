@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectClient } from '../../src/client/index.js';
+import { startClusterRole } from '../../src/cluster/roles.js';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { startNatsServer, skipWithoutNats, type NatsServer } from '../support/nats-server.js';
 import { runCli, type CliProcess } from '../support/process.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -159,6 +161,28 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
       const perEdge = await Promise.all(edges.map(logsOn));
       if (perEdge.every(atHead)) break;
       assert.ok(Date.now() < deadline, `edges show ${JSON.stringify(perEdge)}`);
+    }
+  });
+
+  it('runs ingest and edge in one process with --role all, on its own stream', async () => {
+    const all = await startClusterRole({
+      role: 'all',
+      cluster: { servers: nats.url, stream: 'ALL_IN_ONE' },
+      ingest: { logList: sim.logListUrl, follower: { pollIntervalMs: 100 } },
+      server: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger,
+    });
+    try {
+      await waitFor('followers at head', () => all.ingest!.status().every((st) => st.next !== null));
+      const client = await connectRecording(`ws://127.0.0.1:${all.server!.port}/domains-only`);
+      sim.append(15);
+      await waitFor('the new entries', () => client.messages.length >= 15 * LOGS);
+      const seqs = (client.messages as { seq: number }[]).map((m) => m.seq);
+      // A fresh stream: seqs are the stream's own, from 1.
+      assert.deepEqual(seqs, Array.from({ length: 15 * LOGS }, (_, i) => i + 1));
+      await client.close();
+    } finally {
+      await all.stop();
     }
   });
 });
