@@ -23,10 +23,13 @@ export interface PublisherStats {
 }
 
 const PUBLISH_TIMEOUT_MS = 5_000;
+/** Unacknowledged entries (~11 KB each) after which the followers wait for NATS. */
+export const MAX_PENDING = 20_000;
 
 export class StreamPublisher {
   private readonly pending = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  private readonly waiters: (() => void)[] = [];
   readonly stats: PublisherStats = { published: 0, duplicates: 0, retries: 0, pending: 0 };
 
   constructor(
@@ -42,9 +45,16 @@ export class StreamPublisher {
     const done: Promise<void> = this.deliver(subject, data, msgID).finally(() => {
       this.pending.delete(done);
       this.stats.pending = this.pending.size;
+      if (this.pending.size < MAX_PENDING) for (const wake of this.waiters.splice(0)) wake();
     });
     this.pending.add(done);
     this.stats.pending = this.pending.size;
+  }
+
+  /** Resolves at once, or when NATS has caught up enough for the followers to fetch more. */
+  ready(): Promise<void> {
+    if (this.pending.size < MAX_PENDING || this.abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Resolves once every event handed over so far is stored (or the publisher stopped). */
@@ -55,6 +65,7 @@ export class StreamPublisher {
   /** Stops retrying; what is not stored by then is left to the next ingester (cursors did not pass it). */
   stop(): void {
     this.abort.abort();
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   private async deliver(subject: string, data: Uint8Array, msgID: string): Promise<void> {

@@ -44,7 +44,12 @@ async function startIngestPart(connection: ClusterConnection, options: ClusterRo
   const logger = options.logger.child({ role: 'ingest' });
   const publisher = new StreamPublisher(connection.js, connection.names, logger);
   const cursors = await KvCursorStore.open(connection.cursors, () => publisher.settled(), logger);
-  const ingest = new Ingest({ ...options.ingest, cursors, logger });
+  const ingest = new Ingest({
+    ...options.ingest,
+    follower: { ...options.ingest.follower, downstreamReady: () => publisher.ready() },
+    cursors,
+    logger,
+  });
   ingest.onEvent((event, log) => publisher.publish(event, log));
   await ingest.start();
   const stopStatus = publishStatus(connection.meta, () => ingest.status(), logger);

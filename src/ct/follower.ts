@@ -55,6 +55,11 @@ export interface FollowerOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   logger?: Logger;
+  /**
+   * Resolves when whoever takes the entries can take more (a cluster ingester waits while NATS has
+   * not acknowledged too many); awaited before each window of requests.
+   */
+  downstreamReady?: () => Promise<void>;
 }
 
 export const DEFAULT_FOLLOWER_OPTIONS: FollowerOptions = {
@@ -243,6 +248,8 @@ export abstract class LogFollower {
         lastPoll = Date.now();
         continue;
       }
+      if (this.options.downstreamReady) await this.options.downstreamReady();
+      if (this.stopped) return;
       await this.fetchWindow();
     }
   }

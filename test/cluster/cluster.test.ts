@@ -185,4 +185,20 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
       await all.stop();
     }
   });
+
+  it('loses and duplicates nothing when the NATS server restarts mid-stream', async () => {
+    const clients = await Promise.all(edges.map((e) => connectRecording(`ws://127.0.0.1:${e.port}/`)));
+    const from = new Map(sim.logs.map((log) => [log.slug, log.size]));
+    sim.append(20);
+    const restarted = nats.restart(1_000);
+    await new Promise((r) => setTimeout(r, 300));
+    sim.append(20); // read by the ingester while NATS is down: published once it is back
+    await restarted;
+    sim.append(20);
+    const expected = expectedEntries(from);
+    await waitFor('every entry after the restart', () => clients.every((c) => updates(c).length >= expected.size), 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
+    await Promise.all(clients.map((c) => c.close()));
+  });
 });

@@ -18,7 +18,9 @@ export const skipWithoutNats: string | false =
 
 export interface NatsServer {
   url: string;
-  pid: number;
+  readonly pid: number;
+  /** Stops the server and starts it again on the same port and store, after `downMs`. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,9 +33,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
-  const store = await mkdtemp(join(tmpdir(), 'certstream-nats-'));
-  const port = await freePort();
+/** Starts nats-server on `port` with `store`; resolves once it accepts clients. */
+async function launch(port: number, store: string, timeoutMs: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(BINARY, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
@@ -51,15 +52,32 @@ export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
     });
   });
   child.stderr!.resume();
+  return child;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
+  const store = await mkdtemp(join(tmpdir(), 'certstream-nats-'));
+  const port = await freePort();
+  let child = await launch(port, store, timeoutMs);
   return {
     url: `nats://127.0.0.1:${port}`,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
+    async restart(downMs = 0) {
+      await terminate(child);
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch(port, store, timeoutMs);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await terminate(child);
       await rm(store, { recursive: true, force: true });
     },
   };
