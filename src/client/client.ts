@@ -67,6 +67,8 @@ export class CertStreamClient {
   private generation = 0;
   /** Epoch of the server on the current connection, from its subscribed replies. */
   private epoch: string | null = null;
+  /** Subscriptions the server has answered on the current connection (heartbeats move them). */
+  private readonly answeredOnConnection = new Set<Subscription>();
   private connectedWaiters: Waiter[] = [];
   private recovering = false;
   private closed = false;
@@ -248,6 +250,7 @@ export class CertStreamClient {
     }
     this.transport = transport;
     this.epoch = null;
+    this.answeredOnConnection.clear();
     this.lastReceivedAt = Date.now();
     this.startIdleCheck();
     this.flow.connectionOpened();
@@ -386,6 +389,7 @@ export class CertStreamClient {
   private applySubscribed(subscription: Subscription, filter: SubscriptionFilter, since: StreamPosition | undefined, reply: SubscribedMessage): void {
     this.epoch = reply.epoch;
     subscription.accepted(filter, toResult(reply));
+    this.answeredOnConnection.add(subscription);
     // Resumed: the replay of what came after `since` follows, so the position stays there. Otherwise
     // the subscription starts (or starts over) live, after the server's newest seq.
     if (since !== undefined && reply.recovered === true) subscription.setPosition(since.seq, since.epoch);
@@ -427,8 +431,11 @@ export class CertStreamClient {
       case 'error':
         this.onReply(message);
         return;
+      case 'heartbeat':
+        this.onHeartbeat(message);
+        return;
       default:
-        // heartbeat, and message types of later versions
+        // message types of later versions
         return;
     }
   }
@@ -440,6 +447,20 @@ export class CertStreamClient {
       return;
     }
     if (!this.requests.settle(reply)) this.reportError(new Error(`unexpected ${reply.message_type} from the server`));
+  }
+
+  /**
+   * A heartbeat's seq says the server has sent everything up to it, so subscriptions answered on
+   * this connection move their position there even when nothing matched (a later resume then still
+   * finds its position in the server's history).
+   */
+  private onHeartbeat(message: Record<string, unknown>): void {
+    const seq = message.seq;
+    if (typeof seq !== 'number' || this.epoch === null) return;
+    for (const subscription of this.answeredOnConnection) {
+      if (this.subscriptions.get(subscription.id) !== subscription) continue; // unsubscribed since
+      if (subscription.position?.epoch === this.epoch) subscription.advance(seq, this.epoch);
+    }
   }
 
   private onCertificate(raw: Record<string, unknown>): void {

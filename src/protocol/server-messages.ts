@@ -161,6 +161,9 @@ export const heartbeatMessageSchema = z
   .looseObject({
     message_type: z.literal('heartbeat'),
     timestamp: z.number().int().nonnegative().describe('Unix seconds.'),
+    seq: seqSchema
+      .optional()
+      .describe('The newest seq (absent before the first certificate): everything of this connection\'s subscriptions up to it has been sent.'),
   })
   .meta({ id: 'HeartbeatMessage', description: 'Sent to every connection every 30 s (default), subscribed or not.' });
 

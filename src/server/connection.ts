@@ -98,7 +98,7 @@ export class ConnectionHandler {
         this.subscribe(ws, msg, true);
         return;
       case 'unsubscribe':
-        this.cancelReplay(ws.getUserData(), msg.id);
+        this.cancelReplay(ws, msg.id);
         if (this.router.unsubscribe(ws, ws.getUserData().subs, msg.id)) {
           ws.send(unsubscribedMessage(msg.id));
         } else {
@@ -113,9 +113,21 @@ export class ConnectionHandler {
     ws.send(errorMessage(code, message, id));
   }
 
-  private cancelReplay(data: ConnectionData, id: string): void {
-    data.replays.get(id)?.cancel();
+  private cancelReplay(ws: WebSocket<ConnectionData>, id: string): void {
+    const data = ws.getUserData();
+    if (!data.replays.has(id)) return;
+    data.replays.get(id)!.cancel();
     data.replays.delete(id);
+    this.syncHeartbeats(ws);
+  }
+
+  /**
+   * Heartbeats carry the newest seq, which tells the client it has everything up to there: not
+   * true while a replay is behind, so a replaying connection gets none until it has caught up.
+   */
+  private syncHeartbeats(ws: WebSocket<ConnectionData>): void {
+    if (ws.getUserData().replays.size === 0) ws.subscribe(HEARTBEAT_TOPIC);
+    else ws.unsubscribe(HEARTBEAT_TOPIC);
   }
 
   private subscribe(ws: WebSocket<ConnectionData>, msg: SubscribeMessage, reply: boolean): void {
@@ -140,7 +152,7 @@ export class ConnectionHandler {
       this.fail(ws, err.code, err.message, msg.id);
       return;
     }
-    this.cancelReplay(data, msg.id);
+    this.cancelReplay(ws, msg.id);
     if (!data.filtered) {
       data.filtered = true;
       ws.unsubscribe(channelTopic(data.channel));
@@ -162,8 +174,10 @@ export class ConnectionHandler {
       }, () => {
         data.replays.delete(msg.id);
         this.router.join(ws, data.subs, msg.id);
+        this.syncHeartbeats(ws);
       });
       data.replays.set(msg.id, replay);
+      this.syncHeartbeats(ws);
       this.resume.scheduler.add(replay);
     }
   }

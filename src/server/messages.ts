@@ -76,6 +76,11 @@ export function serialize(channel: Channel, event: CertEvent): string {
   return SERIALIZERS[channel](event);
 }
 
-export function heartbeat(nowMs = Date.now()): string {
-  return `{"message_type":"heartbeat","timestamp":${Math.floor(nowMs / 1000)}}`;
+/**
+ * With `seq`, the newest certificate's: the connection has been sent everything of its
+ * subscriptions up to there, so a client with a rarely matching filter can still move its resume
+ * position on. Connections still replaying history get no heartbeats until they have caught up.
+ */
+export function heartbeat(nowMs = Date.now(), seq?: number): string {
+  return `{"message_type":"heartbeat","timestamp":${Math.floor(nowMs / 1000)}${seq === undefined ? '' : `,"seq":${seq}`}}`;
 }

@@ -318,7 +318,7 @@ export class StreamServer {
         this.boundPort = uws.us_socket_local_port(socket);
         this.timers.push(
           setInterval(() => {
-            this.app.publish(HEARTBEAT_TOPIC, heartbeat());
+            this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
           }, this.options.heartbeatMs),
           setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
         );

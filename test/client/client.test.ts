@@ -207,6 +207,39 @@ describe('client library', () => {
     }
   });
 
+  it('moves a quiet subscription on with the heartbeats, so it still resumes after history moved past it', async () => {
+    // A short history and frequent heartbeats: 60 certificates that do not match push the
+    // subscription's starting point out of the history.
+    const quiet = await startStack({ seed: 'client-quiet' }, { heartbeatMs: 100, historyMaxEvents: 30 });
+    const proxy = await startTcpProxy(Number(quiet.base.split(':')[1]));
+    try {
+      const client = await open(`ws://127.0.0.1:${proxy.port}/`, { reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
+      const reconnected = new Promise<ReconnectEvent>((resolve) => client.on('reconnect', resolve));
+      const subscription = await client.subscribe({ channel: 'domains-only', keywords: ['rare-match'] });
+      const received: string[] = [];
+      subscription.on('message', (m) => received.push(...m.data));
+      const startedAt = subscription.position!.seq;
+
+      quiet.appendNamed(Array.from({ length: 60 }, (_, i) => [`n${i}.unrelated.example`]));
+      await waitFor('60 more certificates', () => quiet.ingest.lastSeq >= startedAt + 60);
+      await waitFor('a heartbeat with the newest seq', () => subscription.position!.seq === quiet.ingest.lastSeq);
+
+      await proxy.cut();
+      quiet.appendNamed([['x.rare-match.example'], ['other.example']]);
+      await waitFor('published while down', () => quiet.ingest.lastSeq >= startedAt + 62);
+      await proxy.restore();
+
+      const event = await reconnected;
+      assert.equal(event.recovered, true, 'resumed although nothing had matched since the subscription started');
+      await waitFor('the match logged while down', () => received.length === 1);
+      assert.deepEqual(received, ['x.rare-match.example']);
+      await client.close();
+    } finally {
+      await proxy.close();
+      await quiet.close();
+    }
+  });
+
   it('replaces a connection that went silent (half-open) and resumes', async () => {
     const quick = await startStack({ seed: 'client-idle' }, { heartbeatMs: 100 });
     const proxy = await startTcpProxy(Number(quick.base.split(':')[1]));
