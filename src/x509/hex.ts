@@ -2,19 +2,21 @@
 
 const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 
+// Built with join/toString rather than +=: the results stay in memory as long as an event is kept
+// for resuming clients, and V8 keeps a string built by += as a tree of pieces (~30 bytes each).
+
 /** "AB:CD:EF" (upper case, colon separated), as in fingerprints and key identifiers. */
 export function colonHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
   if (end <= start) return '';
-  let out = HEX_PAIRS[bytes[start]!]!;
-  for (let i = start + 1; i < end; i++) out += ':' + HEX_PAIRS[bytes[i]!]!;
-  return out;
+  const pairs = new Array<string>(end - start);
+  for (let i = start; i < end; i++) pairs[i - start] = HEX_PAIRS[bytes[i]!]!;
+  return pairs.join(':');
 }
 
 /** "ABCDEF": upper-case hex without separators. */
 export function plainHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let out = '';
-  for (let i = start; i < end; i++) out += HEX_PAIRS[bytes[i]!]!;
-  return out;
+  if (end <= start) return '';
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('hex').toUpperCase();
 }
 
 /**
@@ -24,9 +26,8 @@ export function plainHex(bytes: Uint8Array, start = 0, end = bytes.length): stri
 export function integerHex(bytes: Uint8Array, start: number, end: number): string {
   let i = start;
   while (i < end - 1 && bytes[i] === 0) i++;
-  let out = bytes[i]! < 0x10 ? HEX_PAIRS[bytes[i]!]!.slice(1) : HEX_PAIRS[bytes[i]!]!;
-  for (i++; i < end; i++) out += HEX_PAIRS[bytes[i]!]!;
-  return out;
+  const hex = plainHex(bytes, i, end);
+  return hex.length > 1 && hex[0] === '0' ? hex.slice(1) : hex;
 }
 
 /** Base64url with padding (Elixir's Base.url_encode64), used for opaque extension values. */
