@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ClientTransport } from './load/client-worker.js';
 import type { ServerKind } from './load/processes.js';
@@ -79,7 +79,7 @@ const report: LoadReport = {
   date: new Date().toISOString(),
   scenarioName: values.scenario,
   scenario,
-  machine: { cpus: cpus().length, node: process.version },
+  machine: { cpus: cpus().length, node: process.version, loadAverageBefore: loadavg() },
   results: {},
 };
 console.log(
@@ -100,6 +100,10 @@ for (const kind of servers) {
   }
 }
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+// Others may share the machine: the 1/5/15-minute load averages say how busy it was.
+report.machine.loadAverageAfter = loadavg();
+const loads = (l: number[] | undefined): string => (l ?? []).map((x) => x.toFixed(2)).join(' ');
+console.log(`load average before ${loads(report.machine.loadAverageBefore)}, after ${loads(report.machine.loadAverageAfter)}`);
 
 if (report.ramp) console.log(rampTable(report.ramp) + '\n\nat the highest passing rate:');
 console.log(resultTable(report));
