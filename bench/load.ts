@@ -3,15 +3,17 @@
  * rate, the server under test following it (child process), N clients in worker threads with a mix
  * of filters. Prints a table (ours, baseline, ratio) and writes a JSON report.
  *
- *   npm run bench -- load [--scenario quick|idle-10k|1k-at-2k|distinct-10k|ramp] [--rate N] [--clients N]
+ *   npm run bench -- load [--scenario quick|idle-10k|1k-at-2k|1k-domains-at-1k|distinct-10k|ramp] [--rate N] [--clients N]
  *     [--channel lite|full|domains-only] [--mix none=0.5,shared=0.2,distinct=0.2,regex=0.1,idle=0]
  *     [--duration S] [--warmup S] [--workers N] [--servers ours,baseline] [--max-backpressure BYTES]
+ *     [--client ws|lean (raw-socket clients that scan instead of parsing; default per scenario, else ws)]
  *     [--out FILE (default bench/reports/…)] [--compare OLD.json]
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { ClientTransport } from './load/client-worker.js';
 import type { ServerKind } from './load/processes.js';
 import { ramp } from './load/ramp.js';
 import { compareTable, rampTable, resultTable, type LoadReport } from './load/report.js';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     workers: { type: 'string' },
     servers: { type: 'string', default: 'ours,baseline' },
+    client: { type: 'string' },
     'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
     /** Default: bench/reports/load-<scenario>-<time>.json (git-ignored). */
     out: { type: 'string' },
@@ -55,8 +58,10 @@ const scenario: Scenario = {
   warmupSeconds: number(values.warmup, base.warmupSeconds),
   durationSeconds: number(values.duration, base.durationSeconds),
   workers: Math.max(1, number(values.workers, base.workers)),
+  client: (values.client ?? base.client ?? 'ws') as ClientTransport,
   ...(base.ramp ? { ramp: true } : {}),
 };
+if (scenario.client !== 'ws' && scenario.client !== 'lean') fail('--client takes ws or lean');
 if (!['lite', 'full', 'domains-only'].includes(scenario.channel)) fail(`unknown channel "${scenario.channel}"`);
 const servers = values.servers.split(',').map((s) => s.trim()) as ServerKind[];
 if (servers.some((s) => s !== 'ours' && s !== 'baseline')) fail('--servers takes ours and/or baseline');
@@ -74,13 +79,13 @@ const report: LoadReport = {
   date: new Date().toISOString(),
   scenarioName: values.scenario,
   scenario,
-  machine: { cpus: cpus().length, node: process.version },
+  machine: { cpus: cpus().length, node: process.version, loadAverageBefore: loadavg() },
   results: {},
 };
 console.log(
   `scenario ${values.scenario}: ${scenario.rate} entries/s, ${scenario.clients} ${scenario.channel} clients ` +
     `(${Object.entries(scenario.mix).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${scenario.workers} workers, ` +
-    `${scenario.warmupSeconds} s warm-up + ${scenario.durationSeconds} s measured per server`,
+    `(${scenario.client} clients), ${scenario.warmupSeconds} s warm-up + ${scenario.durationSeconds} s measured per server`,
 );
 const clients = clientSpecs(scenario);
 const maxBackpressure = Number(values['max-backpressure']);
@@ -95,6 +100,10 @@ for (const kind of servers) {
   }
 }
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+// Others may share the machine: the 1/5/15-minute load averages say how busy it was.
+report.machine.loadAverageAfter = loadavg();
+const loads = (l: number[] | undefined): string => (l ?? []).map((x) => x.toFixed(2)).join(' ');
+console.log(`load average before ${loads(report.machine.loadAverageBefore)}, after ${loads(report.machine.loadAverageAfter)}`);
 
 if (report.ramp) console.log(rampTable(report.ramp) + '\n\nat the highest passing rate:');
 console.log(resultTable(report));

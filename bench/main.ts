@@ -6,10 +6,11 @@
  *   parse   certificate parsing: our DER walker vs node:crypto vs pkijs (µs per certificate)
  *   match   filter matching with 10 / 1,000 / 10,000 filters (ns per certificate)
  *   hot     leaf and tile decoding, event building, serialization per channel (ns per operation)
- *   load    the whole path under load, ours vs a baseline server (see bench/load.ts)
  *   load    the whole path under load, ours vs a `ws` baseline side by side (see bench/load.ts)
+ *   history memory per event kept in the resume history (see bench/history-memory.ts)
+ *   soak    ours for 30 minutes with churning clients, sampling its memory (see bench/soak.ts)
  */
-const BENCHMARKS: Record<string, string> = { ingest: './ingest.js', parse: './x509-parse.js', match: './match.js', load: './load.js', hot: './hot-paths.js' };
+const BENCHMARKS: Record<string, string> = { ingest: './ingest.js', parse: './x509-parse.js', match: './match.js', load: './load.js', hot: './hot-paths.js', soak: './soak.js', history: './history-memory.js' };
 
 const [name, ...rest] = process.argv.slice(2);
 const module = name === undefined ? undefined : BENCHMARKS[name];

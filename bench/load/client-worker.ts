@@ -1,11 +1,13 @@
 /**
- * A worker thread holding many `ws` client connections to the server under test. Clients parse
- * every message (as real clients must) to check `seq` continuity and measure latency; counts only
- * while the parent says the measurement window is open.
+ * A worker thread holding many client connections to the server under test, `ws` ones that parse
+ * every message (as real clients must) or lean ones that only scan for seq and seen (so the clients
+ * are not the bottleneck at a million messages/s). Both check `seq` continuity and measure latency,
+ * the same way; they count only while the parent says the measurement window is open.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { emptyHistogram, record, type Histogram } from './histogram.js';
+import { connectLean, scanSeqAndSeen } from './lean-ws.js';
 
 export interface ClientSpec {
   /** Path and query, e.g. `/?keywords=cloud`. */
@@ -16,9 +18,13 @@ export interface ClientSpec {
   filter?: { keywords: string[]; regex: string[] };
 }
 
+export type ClientTransport = 'ws' | 'lean';
+
 export interface WorkerInput {
   /** ws://host:port */
   base: string;
+  /** `ws` (parses every message) or lean (bench/load/lean-ws.ts: raw sockets, seq and seen found by a scan). */
+  transport: ClientTransport;
   clients: ClientSpec[];
 }
 
@@ -94,55 +100,125 @@ function checkFilteredClients(): void {
   }
 }
 
-function open(spec: ClientSpec): Promise<boolean> {
+/** What a client takes from one message: seq, seen (Unix seconds) and, lazily, the domains. */
+interface Decoded {
+  seq: number | undefined;
+  seen: number | undefined;
+  domains: () => string[];
+}
+
+/** `ws` clients parse every message, as real clients must. */
+function decodeParsed(data: Buffer): Decoded {
+  const message = JSON.parse(data.toString()) as ParsedMessage;
+  const fields = Array.isArray(message.data) ? undefined : message.data;
+  const domains = (Array.isArray(message.data) ? message.data : fields?.leaf_cert?.all_domains) ?? [];
+  return { seq: fields?.seq ?? message.seq, seen: fields?.seen, domains: () => domains };
+}
+
+/** Lean clients scan for seq and seen; only the reference client parses (for the domains). */
+function decodeScanned(data: Buffer): Decoded {
+  const { seq, seen } = scanSeqAndSeen(data);
+  return { seq, seen, domains: () => decodeParsed(data).domains() };
+}
+
+/**
+ * domains-only messages carry no `seen`: their latency is measured against the `seen` of the same
+ * seq on a lite "clock" connection of the worker (not counted as a client). Receipts that come
+ * before the clock's copy wait for it.
+ */
+const seenBySeq = new Map<number, number>();
+const waitingForSeen = new Map<number, number[]>();
+const SEEN_KEPT = 100_000;
+
+function clockSeen(seq: number, seen: number): void {
+  seenBySeq.set(seq, seen);
+  seenBySeq.delete(seq - SEEN_KEPT);
+  const waiting = waitingForSeen.get(seq);
+  if (!waiting) return;
+  waitingForSeen.delete(seq);
+  for (const receivedMs of waiting) record(totals.latency, receivedMs - seen * 1000);
+}
+
+function recordLatency(seq: number, seen: number | undefined, receivedMs: number): void {
+  // `seen`: when the server's ingest read the entry from the log (same machine, same clock).
+  const clockTime = seen ?? seenBySeq.get(seq);
+  if (clockTime !== undefined) return record(totals.latency, receivedMs - clockTime * 1000);
+  const waiting = waitingForSeen.get(seq);
+  if (waiting) waiting.push(receivedMs);
+  else waitingForSeen.set(seq, [receivedMs]);
+}
+
+/** One client's receive path, the same for both transports. */
+function receiver(spec: ClientSpec, decode: (data: Buffer) => Decoded): (data: Buffer) => void {
+  let lastSeq: number | null = null;
+  const received = new Set<number>();
+  if (spec.filter) receivedByFiltered.set(spec, received);
+  return (data) => {
+    const receivedMs = Date.now();
+    const { seq, seen, domains } = decode(data);
+    if (seq === undefined) return; // heartbeats and replies
+    if (spec.filter) received.add(seq);
+    if (measuring && spec === referenceClient) reference.set(seq, { domains: domains(), atMs: receivedMs });
+    if (measuring) {
+      totals.messages++;
+      totals.bytes += data.length;
+      if (lastSeq !== null) {
+        if (seq <= lastSeq) totals.outOfOrder++;
+        else if (spec.contiguous && seq > lastSeq + 1) totals.lost += seq - lastSeq - 1;
+      }
+      recordLatency(seq, seen, receivedMs);
+    }
+    lastSeq = seq;
+  };
+}
+
+function closed(spec: ClientSpec, opened: boolean, code: number): void {
+  // A reference that is closed cannot vouch for anything.
+  if (spec === referenceClient) referenceClient = undefined;
+  if (!opened) return; // counted as a connect failure
+  if (code === 4008) totals.backpressureCloses++;
+  else totals.otherCloses++;
+}
+
+function openWs(spec: ClientSpec): Promise<boolean> {
   return new Promise((resolve) => {
     const ws = new WebSocket(input.base + spec.path, { perMessageDeflate: false });
-    let lastSeq: number | null = null;
-    const received = new Set<number>();
-    if (spec.filter) receivedByFiltered.set(spec, received);
-    ws.on('message', (data: Buffer) => {
-      const receivedMs = Date.now();
-      const message = JSON.parse(data.toString()) as ParsedMessage;
-      const fields = Array.isArray(message.data) ? undefined : message.data;
-      const seq = fields?.seq ?? message.seq;
-      if (seq === undefined) return; // heartbeats and replies
-      if (spec.filter) received.add(seq);
-      if (measuring && spec === referenceClient) {
-        reference.set(seq, { domains: (Array.isArray(message.data) ? message.data : fields?.leaf_cert?.all_domains) ?? [], atMs: receivedMs });
-      }
-      if (measuring) {
-        totals.messages++;
-        totals.bytes += data.length;
-        if (lastSeq !== null) {
-          if (seq <= lastSeq) totals.outOfOrder++;
-          else if (spec.contiguous && seq > lastSeq + 1) totals.lost += seq - lastSeq - 1;
-        }
-        // `seen`: when the server's ingest read the entry from the log (same machine, same clock).
-        const seen = fields?.seen;
-        if (seen !== undefined) record(totals.latency, receivedMs - seen * 1000);
-      }
-      lastSeq = seq;
-    });
+    ws.on('message', receiver(spec, decodeParsed));
     let opened = false;
     ws.once('open', () => {
       opened = true;
       resolve(true);
     });
     ws.once('error', () => resolve(false));
-    ws.once('close', (code) => {
-      // A reference that is closed cannot vouch for anything.
-      if (spec === referenceClient) referenceClient = undefined;
-      if (!opened) return; // counted as a connect failure
-      if (code === 4008) totals.backpressureCloses++;
-      else totals.otherCloses++;
-    });
+    ws.once('close', (code) => closed(spec, opened, code));
   });
 }
+
+async function openLean(spec: ClientSpec): Promise<boolean> {
+  const url = new URL(input.base);
+  let opened = false;
+  const socket = await connectLean(url.hostname, Number(url.port), spec.path, receiver(spec, decodeScanned), (code) => closed(spec, opened, code));
+  opened = socket !== null;
+  return opened;
+}
+
+/** The lite connection whose `seen` times the worker's domains-only messages. */
+async function openClock(): Promise<void> {
+  const url = new URL(input.base);
+  const onMessage = (data: Buffer): void => {
+    const { seq, seen } = scanSeqAndSeen(data);
+    if (seq !== undefined && seen !== undefined) clockSeen(seq, seen);
+  };
+  if ((await connectLean(url.hostname, Number(url.port), '/', onMessage, () => undefined)) === null) throw new Error('the clock connection failed');
+}
+
+const open = input.transport === 'lean' ? openLean : openWs;
 
 /** Opens the connections a few hundred at a time, so 10,000 do not hit the server at once. */
 async function openAll(): Promise<void> {
   let openCount = 0;
   let failed = 0;
+  if (input.clients.some((c) => c.path.startsWith('/domains-only'))) await openClock();
   const inFlight = 200;
   for (let i = 0; i < input.clients.length; i += inFlight) {
     const results = await Promise.all(input.clients.slice(i, i + inFlight).map(open));
@@ -162,6 +238,7 @@ port.on('message', (command: WorkerCommand) => {
       // Filtered clients keep every seq since they connected: one that arrived just before the
       // window opened must not count as missed.
       reference.clear();
+      waitingForSeen.clear();
     }
     measuring = command.on;
   } else {

@@ -9,7 +9,8 @@ export interface LoadReport {
   date: string;
   scenarioName: string;
   scenario: Scenario;
-  machine: { cpus: number; node: string };
+  /** Load averages (1, 5, 15 min) before and after the runs (absent in older reports). */
+  machine: { cpus: number; node: string; loadAverageBefore?: number[]; loadAverageAfter?: number[] };
   results: Partial<Record<ServerKind, RunFigures>>;
   /** Only for ramp scenarios (then `results` holds each server's last passing step). */
   ramp?: Partial<Record<ServerKind, RampResult>>;

@@ -84,10 +84,10 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
     const workers: ClientWorker[] = [];
     for (let w = 0; w < scenario.workers; w++) {
       const share = clients.filter((_, i) => i % scenario.workers === w);
-      workers.push(new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, clients: share }));
+      workers.push(new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, transport: scenario.client ?? 'ws', clients: share }));
     }
     // The probe measures delivery latency without waiting behind the parsing of other clients' messages.
-    const probe = new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, clients: [{ path: '/', contiguous: true }] });
+    const probe = new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, transport: scenario.client ?? 'ws', clients: [{ path: '/', contiguous: true }] });
     const everyWorker = [...workers, probe];
     stops.unshift(() => everyWorker.forEach((w) => void w.worker.terminate()));
     progress(`${kind}: connecting ${clients.length} clients`);

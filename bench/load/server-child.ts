@@ -14,6 +14,10 @@ export interface ServerStats {
   cpuSystemMicros: number;
   /** Peak resident set size over the process's life, KiB. */
   maxRssKiB: number;
+  /** process.memoryUsage() now, bytes: resident set, V8 heap in use, off-heap (Buffers, uWS's own is not counted). */
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
   /** Events the ingest produced so far. */
   entries: number;
 }
@@ -24,7 +28,17 @@ export function reportToParent(port: number, entries: () => number): void {
   process.on('message', (message: { type?: string }) => {
     if (message.type !== 'stats') return;
     const cpu = process.cpuUsage();
-    send({ type: 'stats', cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, maxRssKiB: process.resourceUsage().maxRSS, entries: entries() });
+    const memory = process.memoryUsage();
+    send({
+      type: 'stats',
+      cpuUserMicros: cpu.user,
+      cpuSystemMicros: cpu.system,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
+      entries: entries(),
+    });
   });
   // The harness going away (or killing the IPC channel) ends the server.
   process.on('disconnect', () => process.exit(0));
