@@ -6,6 +6,7 @@
  *
  *   node dist/bench/history-memory.js [events (default 50000)] [ring size (default 200000)] [serialized|raw]
  */
+import { LocalEvent } from '../src/router/routed-event.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { decodeRfc6962Entry, encodeMerkleTreeLeaf, encodePrecertExtraData } from '../src/ct/leaf.js';
@@ -60,7 +61,7 @@ const start = performance.now();
 for (let i = 0; i < events; i++) {
   const event = makeEvent(i);
   if (serialized) for (const serialize of [serializeFull, serializeLite, serializeDomains]) serialize(event);
-  history.push(event);
+  history.push(new LocalEvent(event));
 }
 const seconds = (performance.now() - start) / 1000;
 gc();
@@ -68,7 +69,7 @@ const after = process.memoryUsage();
 
 const kept = history.size;
 const perEvent = (key: 'heapUsed' | 'rss' | 'external' | 'arrayBuffers'): number => (after[key] - before[key]) / kept;
-const sample = history.tail(1)[0]!;
+const sample = (history.tail(1)[0] as LocalEvent).event;
 console.log(
   `node ${process.version}; ${kept.toLocaleString('en-US')} events kept in a ${ringSize.toLocaleString('en-US')}-slot history ` +
     `(${serialized ? 'serialized per channel first' : 'raw'}; built in ${seconds.toFixed(1)} s)`,
