@@ -4,26 +4,14 @@ import { before, describe, it } from 'node:test';
 import { decodeEnvelope, encodeEnvelope, EnvelopeError } from '../../src/cluster/envelope.js';
 import type { CertEvent } from '../../src/ingest/event.js';
 import { CHANNELS, serialize } from '../../src/server/messages.js';
-import { CertFactory } from '../../src/sim/cert-factory.js';
 import { createRng } from '../../src/sim/rng.js';
-import { parseCertificate } from '../../src/x509/certificate.js';
+import { simulatedEvent } from '../support/events.js';
 
 describe('cluster envelope', () => {
   let event: CertEvent;
 
   before(async () => {
-    const factory = await CertFactory.create({ seed: 'envelope' });
-    const issued = factory.certificate({ dnsNames: ['envelope.example', 'www.envelope.example', 'ünïcode.example'] });
-    event = {
-      seq: 7,
-      update_type: 'X509LogEntry',
-      leaf_cert: parseCertificate(issued.der),
-      chain: issued.chain.map((c) => parseCertificate(c.der)),
-      cert_index: 42,
-      cert_link: 'https://log.example/ct/v1/get-entries?start=42&end=42',
-      seen: 1_795_000_000.25,
-      source: { url: 'log.example/', name: "Example 'Log' \"quoted\"" },
-    };
+    event = await simulatedEvent('envelope', ['envelope.example', 'www.envelope.example', 'xn--nicode-dua.example']);
   });
 
   it('gives, with the stream seq, exactly the messages a single process sends', () => {

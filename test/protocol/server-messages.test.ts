@@ -23,24 +23,8 @@ import {
   serverMessageSchema,
 } from '../../src/protocol/server-messages.js';
 import * as serverMessages from '../../src/server/messages.js';
-import { CertFactory } from '../../src/sim/cert-factory.js';
-import { parseCertificate } from '../../src/x509/index.js';
+import { simulatedEvent } from '../support/events.js';
 import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
-
-async function simulatedEvent(): Promise<CertEvent> {
-  const factory = await CertFactory.create({ seed: 'protocol' });
-  const issued = factory.precertificate({ dnsNames: ['login.paypal.example', 'www.paypal.example'], includeRoot: true });
-  return {
-    seq: 41,
-    update_type: 'PrecertLogEntry',
-    leaf_cert: parseCertificate(issued.der),
-    chain: issued.chain.map((c) => parseCertificate(c.der)),
-    cert_index: 123456,
-    cert_link: 'https://ct.example/log/ct/v1/get-entries?start=123456&end=123456',
-    seen: 1700000000.123,
-    source: { url: 'ct.example/log/', name: 'Simulated log' },
-  };
-}
 
 function json(text: string): unknown {
   return JSON.parse(text) as unknown;
@@ -49,7 +33,7 @@ function json(text: string): unknown {
 describe('server messages: schemas match what the server sends', () => {
   let event: CertEvent;
   before(async () => {
-    event = await simulatedEvent();
+    event = await simulatedEvent('protocol', ['login.paypal.example', 'www.paypal.example']);
   });
 
   it('full certificate_update: DER on the leaf and every chain certificate, and seq', () => {
