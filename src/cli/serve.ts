@@ -109,7 +109,7 @@ export function registerServeCommand(program: Command): void {
       throw err;
     }
     const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-    console.error(`certstream-ts: streaming on ws://${host}:${running.server.port}/ (lite), /full-stream, /domains-only`);
+    console.error(`certstream-ts: streaming on ws://${host}:${running.server.port}/ (lite), /full-stream, /domains-only; live page at http://${host}:${running.server.port}/`);
     const stopProgress = startCatchUpProgress({
       status: () => running.ingest.status(),
       logger: running.logger,
