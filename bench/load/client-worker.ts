@@ -110,6 +110,8 @@ interface Decoded {
 /** `ws` clients parse every message, as real clients must. */
 function decodeParsed(data: Buffer): Decoded {
   const message = JSON.parse(data.toString()) as ParsedMessage;
+  // Heartbeats carry the newest seq too, but are not certificates.
+  if (message.message_type !== 'certificate_update' && message.message_type !== 'dns_entries') return { seq: undefined, seen: undefined, domains: () => [] };
   const fields = Array.isArray(message.data) ? undefined : message.data;
   const domains = (Array.isArray(message.data) ? message.data : fields?.leaf_cert?.all_domains) ?? [];
   return { seq: fields?.seq ?? message.seq, seen: fields?.seen, domains: () => domains };
