@@ -36,6 +36,8 @@ const { values } = parseArgs({
     /** Default: bench/reports/load-<scenario>-<time>.json (git-ignored). */
     out: { type: 'string' },
     compare: { type: 'string' },
+    /** Abusive clients beside the measured ones (bench/load/abusers.ts). */
+    abuse: { type: 'boolean', default: false },
   },
 });
 
@@ -60,6 +62,7 @@ const scenario: Scenario = {
   workers: Math.max(1, number(values.workers, base.workers)),
   client: (values.client ?? base.client ?? 'ws') as ClientTransport,
   ...(base.ramp ? { ramp: true } : {}),
+  ...(values.abuse ? { abuse: true } : {}),
 };
 if (scenario.client !== 'ws' && scenario.client !== 'lean') fail('--client takes ws or lean');
 if (!['lite', 'full', 'domains-only'].includes(scenario.channel)) fail(`unknown channel "${scenario.channel}"`);
@@ -107,6 +110,9 @@ console.log(`load average before ${loads(report.machine.loadAverageBefore)}, aft
 
 if (report.ramp) console.log(rampTable(report.ramp) + '\n\nat the highest passing rate:');
 console.log(resultTable(report));
+for (const [kind, figures] of Object.entries(report.results)) {
+  if (figures.abuse) console.log(`abusive clients against ${kind}: ${JSON.stringify(figures.abuse)}`);
+}
 const out = values.out ?? `bench/reports/load-${values.scenario}-${report.date.replace(/[:.]/g, '-')}.json`;
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify(report, null, 2) + '\n');

@@ -95,13 +95,19 @@ function unmask(payload: Buffer, mask: Buffer): void {
   for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
 }
 
-/** A client frame (clients must mask), FIN set, up to 64 KiB (control frames and small text messages). */
+/** A client frame (clients must mask), FIN set, with a 7-, 16- or 64-bit length. */
 export function clientFrame(opcode: number, payload: Buffer): Buffer {
-  if (payload.length > 0xffff) throw new Error('lean client frames carry at most 64 KiB');
   const mask = randomBytes(4);
   const masked = Buffer.from(payload);
   unmask(masked, mask);
-  const length = payload.length <= 125 ? Buffer.of(0x80 | payload.length) : Buffer.of(0x80 | 126, payload.length >> 8, payload.length & 0xff);
+  let length: Buffer;
+  if (payload.length <= 125) length = Buffer.of(0x80 | payload.length);
+  else if (payload.length <= 0xffff) length = Buffer.of(0x80 | 126, payload.length >> 8, payload.length & 0xff);
+  else {
+    length = Buffer.alloc(9);
+    length[0] = 0x80 | 127;
+    length.writeBigUInt64BE(BigInt(payload.length), 1);
+  }
   return Buffer.concat([Buffer.of(0x80 | opcode), length, mask, masked]);
 }
 

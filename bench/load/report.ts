@@ -16,9 +16,12 @@ export interface LoadReport {
   ramp?: Partial<Record<ServerKind, RampResult>>;
 }
 
+/** The figures that are numbers (the table's rows). */
+type NumericFigure = { [K in keyof RunFigures]-?: RunFigures[K] extends number | null ? K : never }[keyof RunFigures];
+
 interface Row {
   label: string;
-  key: keyof RunFigures;
+  key: NumericFigure;
   digits: number;
 }
 

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ClientSpec, ClientTotals, WorkerCommand, WorkerEvent, WorkerInput } from './client-worker.js';
+import { Abusers, type AbuseStats } from './abusers.js';
 import { emptyHistogram, merge, percentile } from './histogram.js';
 import { startServerProcess, startSimulatorProcess, type ServerKind } from './processes.js';
 import type { Scenario } from './scenarios.js';
@@ -35,6 +36,8 @@ export interface RunFigures {
   /** Filtered clients: matching certificates (per an unfiltered client, matched in JS) they missed, of those checked. */
   missedMatches: number;
   checkedMatches: number;
+  /** With --abuse: what the abusive clients did and how the server closed them. */
+  abuse?: AbuseStats;
 }
 
 const WORKER_FILE = new URL('./client-worker.js', import.meta.url);
@@ -94,6 +97,11 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
     const [probeConnected, ...connected] = await Promise.all([probe, ...workers].map((w) => w.next('connected')));
     if (probeConnected?.open !== 1) throw new Error('the latency probe client could not connect');
     const open = connected.reduce((n, c) => n + c.open, 0);
+    const abusers = scenario.abuse ? new Abusers('127.0.0.1', server.port) : null;
+    if (abusers) {
+      await abusers.start();
+      stops.unshift(() => abusers.stop());
+    }
     const failed = connected.reduce((n, c) => n + c.failed, 0);
 
     for (let s = scenario.warmupSeconds; s > 0; s--) {
@@ -158,6 +166,7 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       outOfOrder: totals.outOfOrder,
       missedMatches: totals.missedMatches,
       checkedMatches: totals.checkedMatches,
+      ...(abusers ? { abuse: abusers.stats } : {}),
     };
   } finally {
     for (const stop of stops) stop();

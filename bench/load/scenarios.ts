@@ -23,6 +23,8 @@ export interface Scenario {
   client?: ClientTransport;
   /** Raise the rate from `rate` by 1.5× per step until a step fails (bench/load/ramp.ts). */
   ramp?: boolean;
+  /** Abusive clients run beside the measured ones (flooders, never-readers, garbage senders). */
+  abuse?: boolean;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
