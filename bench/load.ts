@@ -87,7 +87,7 @@ const report: LoadReport = {
 };
 console.log(
   `scenario ${values.scenario}: ${scenario.rate} entries/s, ${scenario.clients} ${scenario.channel} clients ` +
-    `(${Object.entries(scenario.mix).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${scenario.workers} workers, ` +
+    `(${Object.entries(scenario.mix).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${scenario.workers} workers ` +
     `(${scenario.client} clients), ${scenario.warmupSeconds} s warm-up + ${scenario.durationSeconds} s measured per server`,
 );
 const clients = clientSpecs(scenario);
