@@ -102,8 +102,9 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
   });
 
   it('lets the clients of a restarted edge resume with recovered:true', async () => {
-    // Clients reach the edge through a proxy, as through a load balancer: the restarted edge may
-    // come back on another port (the old one can be held by TIME_WAIT connections for a minute).
+    // Clients reach the edge through a proxy, as through a load balancer, and the edge comes back on
+    // another port: uSockets sets SO_REUSEADDR only when listening on a fixed port, so a port first
+    // bound as port 0 cannot be bound again while its closed connections sit in TIME_WAIT.
     const proxy = await startTcpProxy(edges[1]!.port);
     const client = await connectClient(`ws://127.0.0.1:${proxy.port}`, { reconnect: { minDelayMs: 100, maxDelayMs: 300 } });
     const got: number[] = [];
