@@ -122,7 +122,14 @@ export function registerServeCommand(program: Command): void {
 }
 
 async function runCluster(options: ServeOptions & { nats: string }): Promise<void> {
-  const running = await startClusterServe(options);
+  let running: Awaited<ReturnType<typeof startClusterServe>>;
+  try {
+    running = await startClusterServe(options);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    console.error(`certstream-ts: cannot start the ${options.role} role on NATS ${options.nats}: ${reason}`);
+    process.exit(1);
+  }
   const port = running.server?.port;
   console.error(`certstream-ts: ${options.role} role on NATS stream ${options.natsStream}` + (port === undefined ? '' : `, streaming on port ${port}`));
   const ingest = running.ingest;

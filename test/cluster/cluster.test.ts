@@ -202,4 +202,18 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
     await Promise.all(clients.map((c) => c.close()));
   });
+
+  it('says why it cannot start when NATS is unreachable or has JetStream off', async () => {
+    const unreachable = runCli(['serve', '--nats', 'nats://127.0.0.1:1', '--role', 'edge', '--port', '0']);
+    assert.equal(await unreachable.exited, 1);
+    assert.match(unreachable.stderr, /cannot start the edge role on NATS nats:\/\/127\.0\.0\.1:1: connection refused/);
+    const plain = await startNatsServer({ jetstream: false });
+    try {
+      const noJetStream = runCli(['serve', '--nats', plain.url, '--role', 'ingest', '--log-list', sim.logListUrl]);
+      assert.equal(await noJetStream.exited, 1);
+      assert.match(noJetStream.stderr, /JetStream disabled: start it with -js/);
+    } finally {
+      await plain.stop();
+    }
+  });
 });

@@ -34,8 +34,9 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts nats-server on `port` with `store`; resolves once it accepts clients. */
-async function launch(port: number, store: string, timeoutMs: number): Promise<ChildProcess> {
-  const child: ChildProcess = spawn(BINARY, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function launch(port: number, store: string, timeoutMs: number, jetstream: boolean): Promise<ChildProcess> {
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(jetstream ? ['-js', '-sd', store] : [])];
+  const child: ChildProcess = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${output}`)), timeoutMs);
@@ -62,10 +63,11 @@ async function terminate(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
+/** A NATS server with JetStream (or, with `jetstream: false`, without, to test the error). */
+export async function startNatsServer({ jetstream = true, timeoutMs = 10_000 } = {}): Promise<NatsServer> {
   const store = await mkdtemp(join(tmpdir(), 'certstream-nats-'));
   const port = await freePort();
-  let child = await launch(port, store, timeoutMs);
+  let child = await launch(port, store, timeoutMs, jetstream);
   return {
     url: `nats://127.0.0.1:${port}`,
     get pid() {
@@ -74,7 +76,7 @@ export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
     async restart(downMs = 0) {
       await terminate(child);
       await new Promise((r) => setTimeout(r, downMs));
-      child = await launch(port, store, timeoutMs);
+      child = await launch(port, store, timeoutMs, jetstream);
     },
     async stop() {
       await terminate(child);
