@@ -9,6 +9,7 @@ import { SERVE_ENV_PREFIX, serveConfigSchema } from '../../src/config/serve-sche
 import { CLI } from '../support/process.js';
 import { simulatorWithStateDir } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
+import { freePort } from '../support/free-port.js';
 
 interface Run {
   stdout: string;
@@ -32,17 +33,6 @@ function serve(args: string[], env: Record<string, string> = {}): Run {
   child.stdout.on('data', (d: Buffer) => (run.stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()));
   return run;
-}
-
-/** A port the OS says is free now (the server gets it from env/config, so it cannot ask for port 0). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 describe('serve command configuration', () => {
