@@ -5,14 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CertParseError, parseCertificate, type CertParseErrorReason } from '../../src/x509/index.js';
-import { ascii, concat, hex, oid, tlv, type Bytes } from './der-builder.js';
+import { ascii, concat, hex, oid, TAG, tlv, type Bytes } from './der-builder.js';
 
-const SEQ = 0x30;
-const SET = 0x31;
-const UTF8 = 0x0c;
-const PRINTABLE = 0x13;
-const IA5 = 0x16;
-const BMP = 0x1e;
+const { SEQ, SET, UTF8, PRINTABLE, IA5, BMP } = TAG;
 
 const SHA256_RSA = tlv(SEQ, oid('1.2.840.113549.1.1.11'), [0x05, 0x00]);
 

@@ -28,3 +28,16 @@ export function ascii(text: string): Uint8Array {
 export function oid(dotted: string): Uint8Array {
   return tlv(0x06, encodeOid(dotted));
 }
+
+/** Universal tags the tests build with, written out here rather than taken from the parser under test. */
+export const TAG = {
+  SEQ: 0x30,
+  SET: 0x31,
+  UTF8: 0x0c,
+  PRINTABLE: 0x13,
+  IA5: 0x16,
+  BMP: 0x1e,
+  UNIVERSAL: 0x1c,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+} as const;

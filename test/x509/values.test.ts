@@ -4,15 +4,10 @@ import { describe, it } from 'node:test';
 import { CertParseError } from '../../src/x509/errors.js';
 import { decodeByteString, decodeCharacterString, isValidUtf8 } from '../../src/x509/strings.js';
 import { parseTime } from '../../src/x509/time.js';
-import { ascii, hex } from './der-builder.js';
+import { ascii, hex, TAG } from './der-builder.js';
 import { createRng } from '../../src/sim/rng.js';
 
-const UTF8_STRING = 0x0c;
-const PRINTABLE_STRING = 0x13;
-const BMP_STRING = 0x1e;
-const UNIVERSAL_STRING = 0x1c;
-const UTC_TIME = 0x17;
-const GENERALIZED_TIME = 0x18;
+const { UTF8: UTF8_STRING, PRINTABLE: PRINTABLE_STRING, BMP: BMP_STRING, UNIVERSAL: UNIVERSAL_STRING, UTC_TIME, GENERALIZED_TIME } = TAG;
 
 function decode(tag: number, bytes: Uint8Array): string {
   return decodeCharacterString(Buffer.from(bytes), tag, 0, bytes.length);
