@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/simulator.js';
+import { freePort } from './free-port.js';
 import { runCli, type CliProcess } from '../support/process.js';
 
-/** Starts serve (on `port`, or an ephemeral one) and resolves once it is listening. */
-export async function startServe(sim: Simulator, stateDir: string, port = 0): Promise<{ proc: CliProcess; port: number }> {
+/**
+ * Starts serve (on `port`, or a free one) and resolves once it is listening. Never port 0: uSockets
+ * sets SO_REUSEADDR only for a fixed port, and a server first bound as port 0 cannot be restarted on
+ * that port while its closed connections sit in TIME_WAIT.
+ */
+export async function startServe(sim: Simulator, stateDir: string, port?: number): Promise<{ proc: CliProcess; port: number }> {
   const proc = runCli([
-    'serve', '--log-list', sim.logListUrl, '--host', '127.0.0.1', '--port', String(port),
+    'serve', '--log-list', sim.logListUrl, '--host', '127.0.0.1', '--port', String(port ?? (await freePort())),
     '--state-dir', stateDir, '--poll-interval', '100', '--log-level', 'warn',
   ]);
   const [, bound] = await proc.waitForOutput(/streaming on ws:\/\/127\.0\.0\.1:(\d+)\//);
