@@ -82,7 +82,7 @@ try {
   async function readAll(count: number) {
     const connections = await Promise.all(Array.from({ length: count }, (_, i) => connect(`bench edge ${i}`)));
     const servers = connections.map(() => new StreamServer({ host: '127.0.0.1', port: 0, historyMaxEvents: total, status: () => [] }));
-    const feeds = connections.map((c, i) => new EdgeFeed(c, (e, at) => servers[i]!.publishRouted(e, at), silentLogger));
+    const feeds = connections.map((c, i) => new EdgeFeed(c, (e, at) => servers[i]!.publish(e, at), silentLogger));
     natsCpu = procCpuSeconds(nats.pid) ?? 0;
     cpu = process.cpuUsage();
     wall = performance.now();

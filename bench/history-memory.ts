@@ -1,41 +1,62 @@
 /**
- * Memory per event kept in the resume history (src/router/history.ts): fills an EventHistory with
- * events built the way the ingest builds them (simulator certificates, half precertificates, half
- * final certificates with embedded SCTs; decode, parse, cached chain, event) and reports the V8
- * heap and RSS growth per kept event, after a full GC.
+ * Memory per event kept in the resume history, and what it costs to keep and to rebuild one, for
+ * the ways of keeping it that were measured before choosing (src/router/history.ts):
  *
- *   node dist/bench/history-memory.js [events (default 50000)] [ring size (default 200000)] [serialized|raw]
+ *   compact     what the server does: EventHistory, a record per event (leaf DER, a few fields,
+ *               references to the chain and the log) in off-heap segments; rebuilt by parsing again
+ *   objects     what it did before: the CertEvent objects themselves (serialized once per channel
+ *               first, as live delivery does, which flattens the parser's strings)
+ *   compressed  each channel's message built once and kept deflated (lite and full; domains plain)
+ *
+ * Events are built as the ingest builds them (simulator certificates, half precertificates, half
+ * final certificates with embedded SCTs; decode, parse, cached chain, event), with a full GC before
+ * and after. Heap and off-heap (ArrayBuffer) growth are both counted.
+ *
+ *   node dist/bench/history-memory.js [events (default 50000)] [compact|objects|compressed|all (default all)]
  */
-import { LocalEvent } from '../src/router/routed-event.js';
+import { fork } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeRfc6962Entry, encodeMerkleTreeLeaf, encodePrecertExtraData } from '../src/ct/leaf.js';
 import type { LogDescriptor } from '../src/ct/log-list.js';
-import { buildEvent } from '../src/ingest/event.js';
+import { buildEvent, type CertEvent } from '../src/ingest/event.js';
 import { EventHistory } from '../src/router/history.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
 
+const MODES = ['compact', 'objects', 'compressed'] as const;
+type Mode = (typeof MODES)[number];
+const events = Number(process.argv[2] ?? 50_000);
+const modeArg = process.argv[3] ?? 'all';
+
+if (modeArg === 'all') {
+  // One process per mode, so that each starts from the same heap.
+  console.log(`history memory, ${events.toLocaleString('en-US')} events per mode; node ${process.version}`);
+  for (const mode of MODES) {
+    await new Promise<void>((resolve, reject) => {
+      const child = fork(process.argv[1]!, [String(events), mode], { stdio: 'inherit' });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${mode} exited with ${code}`))));
+    });
+  }
+  process.exit(0);
+}
+if (!(MODES as readonly string[]).includes(modeArg)) {
+  console.error(`usage: history-memory [events] [${MODES.join('|')}|all]`);
+  process.exit(2);
+}
+const mode = modeArg as Mode;
+
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-const events = Number(process.argv[2] ?? 50_000);
-const ringSize = Number(process.argv[3] ?? 200_000);
-/**
- * `serialized` (default): each event is serialized once per channel before it is kept, as the
- * server does when clients are connected; that flattens the parser's concatenated strings (V8
- * cons strings), which otherwise roughly double the event's size. `raw`: kept as built.
- */
-const serialized = (process.argv[4] ?? 'serialized') === 'serialized';
-const MiB = 1024 * 1024;
 
 const factory = await CertFactory.create({ seed: 'history-memory' });
 const log: LogDescriptor = { id: 'bench', name: 'Bench log 2026h1', operator: 'bench', api: 'rfc6962', url: 'https://ct.bench.example/2026h1/', key: new Uint8Array(0), mmdSeconds: 86400 };
 const cache = new CertCache(1000);
 
 /** One event as the ingest makes it; the certificate factory's objects are dropped right after. */
-function makeEvent(i: number): ReturnType<typeof buildEvent> {
+function makeEvent(i: number): CertEvent {
   const cert = i % 2 === 0 ? factory.precertificate() : factory.certificate();
   const leafInput = cert.precert
     ? encodeMerkleTreeLeaf({ timestamp: 1e12 + i, kind: 'precert', signedEntry: cert.precert.tbs, issuerKeyHash: cert.precert.issuerKeyHash, extensions: new Uint8Array(0) })
@@ -52,30 +73,70 @@ function encodeChain(ders: Uint8Array[]): Uint8Array {
   return Buffer.concat([u24(body.length), body]);
 }
 
+/** A way of keeping events: keep one, and rebuild the lite message of a kept one. */
+interface Store {
+  keep(event: CertEvent): void;
+  liteOf(seq: number): string;
+  /** What the store itself accounts for, when it does. */
+  accounted?(): number;
+}
+
+function compactStore(): Store {
+  const history = new EventHistory({ maxEvents: events, maxAgeMs: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER });
+  return { keep: (e) => history.push(e), liteOf: (seq) => history.get(seq)!.message('lite'), accounted: () => history.bytes };
+}
+
+function objectStore(): Store {
+  const kept: CertEvent[] = [];
+  return {
+    keep: (e) => {
+      for (const serialize of [serializeFull, serializeLite, serializeDomains]) serialize(e);
+      kept.push(e);
+    },
+    liteOf: (seq) => serializeLite(kept[seq - 1]!),
+  };
+}
+
+function compressedStore(): Store {
+  const kept: { lite: Buffer; full: Buffer; domains: string }[] = [];
+  return {
+    keep: (e) => kept.push({ lite: deflateRawSync(serializeLite(e), { level: 1 }), full: deflateRawSync(serializeFull(e), { level: 1 }), domains: serializeDomains(e) }),
+    liteOf: (seq) => inflateRawSync(kept[seq - 1]!.lite).toString('utf8'),
+  };
+}
+
+const store = { compact: compactStore, objects: objectStore, compressed: compressedStore }[mode]();
+
 // Warm up (issuers in the cert cache, JIT), so the baseline holds everything but the kept events.
-for (let i = 0; i < 200; i++) makeEvent(i);
-const history = new EventHistory({ maxEvents: ringSize, maxAgeMs: Number.MAX_SAFE_INTEGER });
+const warm = Array.from({ length: 200 }, (_, i) => makeEvent(i));
+for (const e of warm) for (const serialize of [serializeFull, serializeLite, serializeDomains]) serialize(e);
+const built = Array.from({ length: 2_000 }, (_, i) => makeEvent(i));
 gc();
 const before = process.memoryUsage();
-const start = performance.now();
+let keepSeconds = 0;
+let liteBytes = 0;
 for (let i = 0; i < events; i++) {
   const event = makeEvent(i);
-  if (serialized) for (const serialize of [serializeFull, serializeLite, serializeDomains]) serialize(event);
-  history.push(new LocalEvent(event));
+  // Live delivery serializes each channel once whatever the store; only the store's own work is timed.
+  const t = performance.now();
+  store.keep(event);
+  keepSeconds += (performance.now() - t) / 1000;
 }
-const seconds = (performance.now() - start) / 1000;
 gc();
 const after = process.memoryUsage();
+// Rebuild rate: what a replay pays per event it sends.
+const rebuildStart = performance.now();
+const rebuilds = Math.min(events, 20_000);
+for (let seq = 1; seq <= rebuilds; seq++) liteBytes += store.liteOf(seq).length;
+const rebuildMicros = ((performance.now() - rebuildStart) * 1000) / rebuilds;
 
-const kept = history.size;
-const perEvent = (key: 'heapUsed' | 'rss' | 'external' | 'arrayBuffers'): number => (after[key] - before[key]) / kept;
-const sample = (history.tail(1)[0] as LocalEvent).event;
+const perEvent = (key: 'heapUsed' | 'rss' | 'arrayBuffers'): number => (after[key] - before[key]) / events;
+const total = perEvent('heapUsed') + Math.max(0, perEvent('arrayBuffers'));
 console.log(
-  `node ${process.version}; ${kept.toLocaleString('en-US')} events kept in a ${ringSize.toLocaleString('en-US')}-slot history ` +
-    `(${serialized ? 'serialized per channel first' : 'raw'}; built in ${seconds.toFixed(1)} s)`,
+  `${mode.padEnd(10)} heap ${perEvent('heapUsed').toFixed(0).padStart(5)} B + off-heap ${perEvent('arrayBuffers').toFixed(0).padStart(5)} B` +
+    ` = ${total.toFixed(0).padStart(5)} B per event (RSS ${perEvent('rss').toFixed(0)} B);` +
+    ` keep ${((keepSeconds * 1e6) / events).toFixed(2)} µs, rebuild lite ${rebuildMicros.toFixed(1)} µs per event;` +
+    ` 256 MiB holds ~${Math.floor((256 * 1024 * 1024) / total).toLocaleString('en-US')} events` +
+    ` (avg lite ${(liteBytes / rebuilds).toFixed(0)} B, leaf DER ${(built.reduce((n, e) => n + e.leafDer.length, 0) / built.length).toFixed(0)} B` +
+    `${store.accounted ? `; the store accounts ${(store.accounted() / events).toFixed(0)} B per event` : ''})`,
 );
-console.log(`sample event: ${sample.leaf_cert.all_domains.length} domains, as_der ${sample.leaf_cert.as_der.length} chars, lite JSON ${JSON.stringify({ ...sample, leaf_cert: { ...sample.leaf_cert, as_der: undefined } }).length} bytes`);
-console.log(`heap used per event: ${perEvent('heapUsed').toFixed(0)} bytes; external ${perEvent('external').toFixed(0)} bytes; RSS ${perEvent('rss').toFixed(0)} bytes`);
-const fullHistory = (perEvent('heapUsed') + Math.max(0, perEvent('external'))) * ringSize;
-console.log(`at ${ringSize.toLocaleString('en-US')} events: ~${(fullHistory / MiB).toFixed(0)} MiB of heap (+ external)`);
-console.log(`heap after: ${(after.heapUsed / MiB).toFixed(1)} MiB, RSS after: ${(after.rss / MiB).toFixed(1)} MiB`);

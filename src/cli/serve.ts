@@ -21,6 +21,7 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
     maxBackpressure: o.maxBackpressure,
     historyMaxEvents: o.historyEvents,
     historyMaxAgeMs: o.historyMinutes * 60_000,
+    historyMaxBytes: o.historyMemory,
   };
 }
 

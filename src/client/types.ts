@@ -8,6 +8,7 @@ import type {
   DnsEntriesMessage,
   ErrorCode,
   FullCertificateUpdateMessage,
+  LiteCertificateUpdateMessage,
   SubscribedMessage,
 } from '../protocol/server-messages.js';
 import type { ReconnectOptions } from './reconnect.js';
@@ -19,6 +20,7 @@ export type {
   DnsEntriesMessage,
   ErrorCode,
   FullCertificateUpdateMessage,
+  LiteCertificateUpdateMessage,
   SubscribedMessage,
   ReconnectOptions,
   StandardWebSocketConstructor,

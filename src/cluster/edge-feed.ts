@@ -6,7 +6,8 @@
  * consumer's own recovery waits for missed heartbeats, ~a minute).
  */
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import type { RoutedEvent } from '../router/routed-event.js';
+import type { CertEvent } from '../ingest/event.js';
+import { CertCache } from '../x509/cert-cache.js';
 import { Backoff, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { decodeEnvelope, EnvelopeError } from './envelope.js';
@@ -22,17 +23,21 @@ export interface EdgeFeedStats {
   restarts: number;
 }
 
-export type RoutedEventSink = (event: RoutedEvent, storedAtMs: number) => void;
+export type EdgeEventSink = (event: CertEvent, storedAtMs: number) => void;
+
+/** Issuer certificates kept parsed, as the ingest's own cache. */
+const ISSUER_CACHE_SIZE = 10_000;
 
 export class EdgeFeed {
   private messages: ConsumerMessages | null = null;
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   readonly stats: EdgeFeedStats = { received: 0, malformed: 0, lastSeq: 0, restarts: 0 };
+  private readonly issuers = new CertCache(ISSUER_CACHE_SIZE);
 
   constructor(
     private readonly cluster: ClusterConnection,
-    private readonly sink: RoutedEventSink,
+    private readonly sink: EdgeEventSink,
     private readonly logger: Logger,
   ) {}
 
@@ -107,9 +112,9 @@ export class EdgeFeed {
   private handle(data: Uint8Array, seq: number, storedAtMs: number): void {
     this.stats.received++;
     this.stats.lastSeq = seq;
-    let event: RoutedEvent;
+    let event: CertEvent;
     try {
-      event = decodeEnvelope(data, seq);
+      event = decodeEnvelope(data, seq, this.issuers);
     } catch (err) {
       if (!(err instanceof EnvelopeError)) throw err;
       this.stats.malformed++;

@@ -73,7 +73,7 @@ async function startEdgePart(connection: ClusterConnection, options: ClusterRole
   const board = ingest ? null : new StatusBoard(connection.meta, logger);
   board?.start();
   const server = new StreamServer({ ...options.server, logger, epoch, status: () => ingest?.status() ?? board?.current() ?? [] });
-  const feed = new EdgeFeed(connection, (event, at) => server.publishRouted(event, at), logger);
+  const feed = new EdgeFeed(connection, (event, at) => server.publish(event, at), logger);
   await feed.start(server.historyCapacity);
   try {
     await server.listen();

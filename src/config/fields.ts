@@ -50,3 +50,28 @@ export function streamName() {
   const error = 'must be letters, digits, "-" or "_"';
   return z.string({ error }).regex(STREAM_NAME, { error });
 }
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+
+/** `268435456`, `256MiB`, `1.5 GiB`, `500MB` -> bytes; undefined for anything else. */
+export function parseByteSize(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) return undefined;
+  const bytes = Math.round(Number(match[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** A size in bytes, as a number or text with a unit (KiB, MiB, GiB, or KB, MB, GB). */
+export function byteSize() {
+  const error = 'must be a size in bytes, e.g. 268435456, 256MiB or 1GiB';
+  return z.union([z.number(), z.string()], { error }).transform((value, ctx) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: 'custom', message: error });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}

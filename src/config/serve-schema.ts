@@ -5,7 +5,7 @@ import { CLUSTER_ROLES } from '../cluster/roles.js';
 import { DEFAULT_FOLLOWER_OPTIONS } from '../ct/follower.js';
 import { DEFAULT_LOG_LIST_URL } from '../ct/log-list.js';
 import { DEFAULT_SERVER_OPTIONS } from '../server/server.js';
-import { natsServers, oneOf, streamName, text, wholeNumber } from './fields.js';
+import { byteSize, natsServers, oneOf, streamName, text, wholeNumber } from './fields.js';
 import { option } from './option.js';
 
 /** Prefix of every serve environment variable: CERTSTREAM_PORT, CERTSTREAM_LOG_LEVEL, ... */
@@ -41,6 +41,10 @@ export const serveConfigSchema = z.strictObject({
   historyMinutes: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxAgeMs / 60_000), {
     description: 'minutes of certificates kept for resuming clients',
     valueName: 'n',
+  }),
+  historyMemory: option(byteSize().default(DEFAULT_SERVER_OPTIONS.historyMaxBytes), {
+    description: 'memory for certificates kept for resuming clients (bytes, or with KiB/MiB/GiB); 0 turns resume off',
+    valueName: 'size',
   }),
   nats: option(natsServers().optional(), {
     description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',

@@ -12,6 +12,13 @@ export type UpdateType = 'X509LogEntry' | 'PrecertLogEntry';
 /** A chain element shows no all_domains, as in the original server. */
 export type ChainCert = Omit<CertStreamCert, 'all_domains'>;
 
+/** What links an event to its log: enough to rebuild `cert_link` for any index. */
+export type LogRef = Pick<LogDescriptor, 'api' | 'url'>;
+
+/**
+ * The wire fields (serialized field by field in src/server/messages.ts, so the two non-wire fields
+ * below never reach a client) plus what the resume history needs to keep the event compact.
+ */
 export interface CertEvent {
   seq: number;
   update_type: UpdateType;
@@ -22,6 +29,9 @@ export interface CertEvent {
   /** Seconds since the epoch, with fractions, when this server read the entry. */
   seen: number;
   source: { url: string; name: string };
+  /** The leaf's DER (leaf_cert is parsed from it), kept so the event can be stored as bytes. */
+  leafDer: Uint8Array;
+  log: LogRef;
 }
 
 /** The log URL as CertStream shows it: no scheme. */
@@ -30,7 +40,7 @@ export function sourceUrl(log: LogDescriptor): string {
 }
 
 /** Where the entry can be fetched: get-entries for RFC 6962 logs, its data tile for tiled logs. */
-export function certLink(log: LogDescriptor, index: number): string {
+export function certLink(log: LogRef, index: number): string {
   if (log.api === 'rfc6962') return `${log.url}ct/v1/get-entries?start=${index}&end=${index}`;
   return `${log.url}${dataTilePath(Math.floor(index / TILE_WIDTH))}`;
 }
@@ -52,5 +62,7 @@ export function buildEvent(
     cert_link: certLink(log, entry.index),
     seen: seenMs / 1000,
     source: { url: sourceUrl(log), name: log.name },
+    leafDer: entry.leafDer,
+    log: { api: log.api, url: log.url },
   };
 }

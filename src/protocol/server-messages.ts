@@ -123,7 +123,7 @@ export const certificateUpdateDataSchema = z
   .looseObject({
     update_type: z.enum(['X509LogEntry', 'PrecertLogEntry']),
     leaf_cert: leafCertSchema,
-    chain: z.array(chainCertSchema),
+    chain: z.array(chainCertSchema).optional().describe('Issuer chain, leaf excluded, as the log gives it; full channel only.'),
     cert_index: z.number().int().nonnegative().describe('Index of the entry in its log.'),
     cert_link: z.string().describe('URL the entry can be fetched from.'),
     seen: z.number().describe('Unix seconds, with fractions, when the server read the entry.'),
@@ -138,15 +138,20 @@ export const certificateUpdateMessageSchema = z
     data: certificateUpdateDataSchema,
     subscription: subscriptionField,
   })
-  .meta({ id: 'CertificateUpdateMessage', description: 'One certificate, on the full and lite channels.' });
+  .meta({ id: 'CertificateUpdateMessage', description: 'One certificate, on the full and lite channels (lite: no chain, no as_der).' });
 
 /** certificate_update as the full channel sends it: DER on the leaf and every chain certificate. */
 export const fullCertificateUpdateMessageSchema = certificateUpdateMessageSchema.extend({
   data: certificateUpdateDataSchema.extend({ leaf_cert: fullLeafCertSchema, chain: z.array(fullChainCertSchema) }),
 });
 
-/** certificate_update as the lite channel sends it: no DER anywhere. */
-export const liteCertificateUpdateMessageSchema = certificateUpdateMessageSchema;
+/** certificate_update as the lite channel sends it: no chain and no DER, as CaliDog's server and certstream-server-go. */
+export const liteCertificateUpdateMessageSchema = certificateUpdateMessageSchema.extend({
+  data: certificateUpdateDataSchema.extend({
+    leaf_cert: leafCertSchema.extend({ as_der: z.never().optional() }),
+    chain: z.never().optional().describe('Not sent on the lite channel.'),
+  }),
+});
 
 export const dnsEntriesMessageSchema = z
   .looseObject({
@@ -227,6 +232,7 @@ export type LeafCert = z.output<typeof leafCertSchema>;
 export type CertificateUpdateData = z.output<typeof certificateUpdateDataSchema>;
 export type CertificateUpdateMessage = z.output<typeof certificateUpdateMessageSchema>;
 export type FullCertificateUpdateMessage = z.output<typeof fullCertificateUpdateMessageSchema>;
+export type LiteCertificateUpdateMessage = z.output<typeof liteCertificateUpdateMessageSchema>;
 export type DnsEntriesMessage = z.output<typeof dnsEntriesMessageSchema>;
 export type HeartbeatMessage = z.output<typeof heartbeatMessageSchema>;
 export type SubscribedMessage = z.output<typeof subscribedMessageSchema>;

@@ -14,46 +14,41 @@ function withoutDer<T extends { as_der: string }>(cert: T): Omit<T, 'as_der'> {
 }
 
 /** JSON of chain certificates, kept as long as the (cached, shared) certificate object lives. */
-const chainJson = new WeakMap<ChainCert, { full: string; lite: string }>();
+const chainJson = new WeakMap<ChainCert, string>();
 
-function chainCertJson(cert: ChainCert): { full: string; lite: string } {
+function chainCertJson(cert: ChainCert): string {
   let json = chainJson.get(cert);
-  if (!json) {
+  if (json === undefined) {
     // Cached certificates are parsed as leaves too; chain elements show no all_domains, as in the original.
     const { all_domains: _leafOnly, ...chainCert } = cert as ChainCert & { all_domains?: string[] };
-    json = { full: JSON.stringify(chainCert), lite: JSON.stringify(withoutDer(chainCert)) };
+    json = JSON.stringify(chainCert);
     chainJson.set(cert, json);
   }
   return json;
 }
 
 /**
- * A certificate_update message without its closing `seq` (see withSeq): cluster ingesters build
- * these once and edges close them with the stream sequence they learn only on delivery.
+ * A certificate_update message. The full channel has everything; lite is what CaliDog's server and
+ * certstream-server-go send: no `chain` and no `leaf_cert.as_der` (a third of the bytes of full).
  */
-export function certificateUpdateBody(event: CertEvent, variant: 'full' | 'lite'): string {
-  const leaf = variant === 'full' ? event.leaf_cert : withoutDer(event.leaf_cert);
-  const chain = event.chain.map((c) => chainCertJson(c)[variant]).join(',');
+function certificateUpdate(event: CertEvent, variant: 'full' | 'lite'): string {
+  const full = variant === 'full';
+  const leaf = full ? event.leaf_cert : withoutDer(event.leaf_cert);
   // Field by field so the chain can be spliced in from its cached JSON.
   return (
     `{"message_type":"certificate_update","data":{"update_type":${JSON.stringify(event.update_type)}` +
-    `,"leaf_cert":${JSON.stringify(leaf)},"chain":[${chain}]` +
+    `,"leaf_cert":${JSON.stringify(leaf)}${full ? `,"chain":[${event.chain.map(chainCertJson).join(',')}]` : ''}` +
     `,"cert_index":${event.cert_index},"cert_link":${JSON.stringify(event.cert_link)}` +
-    `,"seen":${event.seen},"source":${JSON.stringify(event.source)}`
+    `,"seen":${event.seen},"source":${JSON.stringify(event.source)},"seq":${event.seq}}}`
   );
 }
 
-/** Closes a certificate_update body with its seq. */
-export function withSeq(body: string, seq: number): string {
-  return `${body},"seq":${seq}}}`;
-}
-
 export function serializeFull(event: CertEvent): string {
-  return withSeq(certificateUpdateBody(event, 'full'), event.seq);
+  return certificateUpdate(event, 'full');
 }
 
 export function serializeLite(event: CertEvent): string {
-  return withSeq(certificateUpdateBody(event, 'lite'), event.seq);
+  return certificateUpdate(event, 'lite');
 }
 
 /** The original format (data = the domains) plus a top-level seq, so domains-only clients can resume. */

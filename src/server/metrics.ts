@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LogStatus } from '../ingest/ingest.js';
+import type { HistoryStats } from '../router/history.js';
 import type { RouteStats } from '../router/router.js';
 import { CHANNELS, type Channel } from './messages.js';
 
@@ -18,6 +19,7 @@ export interface MetricsSources {
   refusedUpgrades: () => Record<string, number>;
   rateLimitCloses: () => number;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
+  history: () => HistoryStats;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -74,6 +76,29 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers: [registry],
     }),
   );
+  const historyDropped = new CounterMirror(
+    new Counter({
+      name: 'certstream_history_dropped_events_total',
+      help: 'Events dropped from the resume history, per bound that dropped them (events, age, bytes)',
+      labelNames: ['bound'],
+      registers: [registry],
+    }),
+  );
+  const historyResets = new CounterMirror(
+    new Counter({ name: 'certstream_history_resets_total', help: 'Times the resume history started over (seq did not follow on)', registers: [registry] }),
+  );
+  new Gauge({
+    name: 'certstream_history',
+    help: 'Resume history: events held, bytes held, and seconds between the oldest and the newest event',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const h = sources.history();
+      this.set({ kind: 'events' }, h.events);
+      this.set({ kind: 'bytes' }, h.bytes);
+      this.set({ kind: 'span_seconds' }, h.spanMs / 1000);
+    },
+  });
   const rateLimitCloses = new CounterMirror(
     new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
@@ -134,6 +159,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
     for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
     rateLimitCloses.set({}, sources.rateLimitCloses());
+    const history = sources.history();
+    for (const [bound, n] of Object.entries(history.dropped)) historyDropped.set({ bound }, n);
+    historyResets.set({}, history.resets);
   };
   new Gauge({
     name: 'certstream_subscriptions',

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
 import { ReplayScheduler } from '../router/replay.js';
-import { LocalEvent, type RoutedEvent } from '../router/routed-event.js';
+import { LocalEvent } from '../router/routed-event.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
@@ -36,8 +36,10 @@ export interface ServerOptions {
   latestCount: number;
   /** Recent events kept for resuming clients: at most this many... */
   historyMaxEvents: number;
-  /** ...and none older than this. */
+  /** ...none older than this... */
   historyMaxAgeMs: number;
+  /** ...and in at most this many bytes (0: no resume). */
+  historyMaxBytes: number;
   limits: ProtocolLimits;
   /** Open connections in total; beyond it upgrades get HTTP 503 too_many_connections. */
   maxConnections: number;
@@ -68,6 +70,7 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   latestCount: 25,
   historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
   historyMaxAgeMs: DEFAULT_HISTORY_OPTIONS.maxAgeMs,
+  historyMaxBytes: DEFAULT_HISTORY_OPTIONS.maxBytes,
   limits: DEFAULT_PROTOCOL_LIMITS,
   maxConnections: 50_000,
   // Far above what one real client needs; tests open 1,000 loopback connections (load benches opening
@@ -97,6 +100,8 @@ export class StreamServer {
   /** Seqs of different numberings (server starts, streams) must not be mixed up by resuming clients. */
   readonly epoch: string;
   private readonly history: EventHistory;
+  /** The newest events as built, for /latest.json (kept apart so it works without a history). */
+  private readonly latest: LocalEvent[] = [];
   private readonly replays = new ReplayScheduler();
   private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
@@ -125,7 +130,10 @@ export class StreamServer {
       },
       new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
     );
-    this.history = new EventHistory({ maxEvents: this.options.historyMaxEvents, maxAgeMs: this.options.historyMaxAgeMs });
+    this.history = new EventHistory(
+      { maxEvents: this.options.historyMaxEvents, maxAgeMs: this.options.historyMaxAgeMs, maxBytes: this.options.historyMaxBytes },
+      (from, to) => this.logger.warn({ from, to }, 'resume history started over: seq did not follow on'),
+    );
     this.handler = new ConnectionHandler(this.router, this.options.limits, {
       epoch: this.epoch,
       history: this.history,
@@ -139,6 +147,7 @@ export class StreamServer {
       clientErrors: () => this.handler.clientErrors,
       refusedUpgrades: () => this.refusedUpgrades,
       rateLimitCloses: () => this.handler.rateLimitCloses,
+      history: () => this.history.stats(),
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
         topics: this.router.topicCount,
@@ -147,9 +156,9 @@ export class StreamServer {
     });
     for (const channel of CHANNELS) this.addChannel(channel);
     addHttpRoutes(this.app, {
-      recent: (n) => this.history.tail(n),
+      recent: (n) => this.latest.slice(-n),
       latestCount: this.options.latestCount,
-      health: () => ({ status: 'ok', connections: this.connections, logs: this.options.status() }),
+      health: () => ({ status: 'ok', connections: this.connections, history: this.history.stats(), logs: this.options.status() }),
       metrics: this.metrics,
       logger: this.logger,
     });
@@ -268,15 +277,16 @@ export class StreamServer {
     return parsed;
   }
 
-  /** Routes one event of this process's ingest to every channel and matching subscription. */
-  publish(event: CertEvent): void {
-    this.publishRouted(new LocalEvent(event));
-  }
-
-  /** Routes an event whose messages may have been built elsewhere (a cluster edge). */
-  publishRouted(event: RoutedEvent, receivedAtMs = Date.now()): void {
+  /**
+   * Routes one event to every channel and matching subscription and keeps it for resuming clients.
+   * `receivedAtMs` dates it for the history's age bound (a cluster edge passes the stream's time).
+   */
+  publish(event: CertEvent, receivedAtMs = Date.now()): void {
     this.history.push(event, receivedAtMs);
-    this.router.publish(event);
+    const routed = new LocalEvent(event);
+    this.latest.push(routed);
+    if (this.latest.length > this.options.latestCount) this.latest.shift();
+    this.router.publish(routed);
   }
 
   /**
