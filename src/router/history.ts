@@ -25,7 +25,10 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = { maxEvents: 200_000, max
 
 export interface HistoryStats {
   events: number;
+  /** Memory held in all... */
   bytes: number;
+  /** ...of which the chain certificates the records refer to (each kept once). */
+  chainBytes: number;
   oldestSeq: number | null;
   newestSeq: number | null;
   /** Milliseconds between the oldest and the newest event held. */
@@ -180,6 +183,7 @@ export class EventHistory {
     return {
       events: this.log.size,
       bytes: this.bytes,
+      chainBytes: this.chain.bytes,
       oldestSeq: this.log.oldestSeq ?? null,
       newestSeq: this.log.newestSeq ?? null,
       spanMs: oldest === undefined || newest === undefined ? 0 : newest - oldest,

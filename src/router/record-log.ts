@@ -140,11 +140,6 @@ export class RecordLog {
     return record;
   }
 
-  /** Records that go when the oldest segment is released, i.e. how many drops free memory. */
-  get oldestSegmentRemaining(): number {
-    return this.held === 0 ? 0 : this.segments[0]!.count - this.skipped;
-  }
-
   clear(): void {
     this.segments.length = 0;
     this.skipped = 0;

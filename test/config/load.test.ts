@@ -111,6 +111,20 @@ describe('config loading', () => {
     assert.match(problem!, new RegExp(`^${file}: unknown option "prot" \\(known: logList, host, port, `));
   });
 
+  it('reads sizes in bytes with or without a unit, from every source', async () => {
+    assert.equal(load({}).historyMemory, 256 * 1024 * 1024);
+    assert.equal(load({ flags: { historyMemory: '64MiB' } }).historyMemory, 64 * 1024 * 1024);
+    assert.equal(load({ flags: { historyMemory: '1.5 GiB' } }).historyMemory, 1.5 * 1024 ** 3);
+    assert.equal(load({ env: { CERTSTREAM_HISTORY_MEMORY: '500MB' } }).historyMemory, 500_000_000);
+    assert.equal(load({ env: { CERTSTREAM_HISTORY_MEMORY: '0' } }).historyMemory, 0);
+    const file = await configFile('sizes.json', { historyMemory: 1048576 });
+    assert.equal(load({ env: { CERTSTREAM_CONFIG: file } }).historyMemory, 1048576);
+    const error = 'must be a size in bytes, e.g. 268435456, 256MiB or 1GiB';
+    assert.deepEqual(problemsOf({ flags: { historyMemory: 'lots' } }), [`--history-memory: ${error}`]);
+    assert.deepEqual(problemsOf({ flags: { historyMemory: '-1MiB' } }), [`--history-memory: ${error}`]);
+    assert.deepEqual(problemsOf({ flags: { historyMemory: '12 parsecs' } }), [`--history-memory: ${error}`]);
+  });
+
   it('says when the config file is missing, not JSON or not an object', async () => {
     const missing = join(dir, 'missing.json');
     assert.match(problemsOf({ env: { CERTSTREAM_CONFIG: missing } })[0]!, new RegExp(`^config file ${missing}: cannot be read \\(ENOENT`));

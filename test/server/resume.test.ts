@@ -96,3 +96,49 @@ describe('resume with since', () => {
     await client.close();
   });
 });
+
+describe('resume history bounded by memory', () => {
+  let stack: Stack;
+  const maxBytes = 256 * 1024;
+
+  before(async () => {
+    stack = await startStack({ seed: 'resume-bytes', rfc6962Logs: 1, tiledLogs: 0 }, { historyMaxBytes: maxBytes });
+  });
+
+  after(async () => {
+    await stack.close();
+  });
+
+  const health = async (): Promise<{ history: Record<string, number | null> }> => (await fetch(`http://${stack.base}/healthz`)).json() as never;
+
+  it('keeps within its bytes, shows it on /healthz and /metrics, and resumes from what it holds', async () => {
+    const client = await connectRecording(`ws://${stack.base}/domains-only`);
+    const sub = await replyTo(client, { type: 'subscribe', id: 'm', keywords: ['mem'] });
+    stack.appendNamed(Array.from({ length: 600 }, (_, i) => [`f${i}.mem.example`]));
+    const size = stack.sim.logs[0]!.size;
+    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
+    await waitFor('600 live', () => entries(client).length === 600);
+    const { history } = await health();
+    assert.ok(history.bytes! <= maxBytes, `${history.bytes} bytes held`);
+    assert.ok(history.events! > 50 && history.events! < 600, `${history.events} events held`);
+    assert.equal(history.newestSeq, entries(client).at(-1)!.seq);
+    const metrics = await (await fetch(`http://${stack.base}/metrics`)).text();
+    assert.match(metrics, new RegExp(`certstream_history\\{kind="events"\\} ${history.events}\\b`));
+    assert.match(metrics, /certstream_history_dropped_events_total\{bound="bytes"\} [1-9]/);
+
+    // From the start: no longer held. From the oldest held: every event after it, then live.
+    const old = await replyTo(client, { type: 'subscribe', id: 'old', keywords: ['mem'], since: { seq: sub.seq, epoch: sub.epoch } });
+    assert.equal(old.recovered, false);
+    assert.equal(old.oldest_seq, history.oldestSeq);
+    const from = history.oldestSeq! - 1;
+    const recent = await replyTo(client, { type: 'subscribe', id: 'recent', keywords: ['mem'], since: { seq: from, epoch: sub.epoch } });
+    assert.equal(recent.recovered, true);
+    const replayed = (): Json[] => entries(client).filter((m) => m.subscription === 'recent');
+    await waitFor('replay', () => replayed().length === history.events);
+    assert.deepEqual(
+      replayed().map((m) => m.data),
+      entries(client).filter((m) => m.subscription === 'm' && (m.seq as number) > from).map((m) => m.data),
+    );
+    await client.close();
+  });
+});
