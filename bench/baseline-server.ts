@@ -65,7 +65,7 @@ function messageFor(channel: Channel, event: CertEvent): unknown {
   return { message_type: 'certificate_update', data: { ...event, leaf_cert, chain } };
 }
 
-const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: { pollIntervalMs: Number(values['poll-interval']) } });
+const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: values['poll-interval'] === undefined ? {} : { pollIntervalMs: Number(values['poll-interval']) } });
 let entries = 0;
 ingest.onEvent((event) => {
   entries++;

@@ -48,5 +48,6 @@ export function reportToParent(port: number, entries: () => number): void {
 export const SERVER_ARGS = {
   'log-list': { type: 'string' },
   'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
-  'poll-interval': { type: 'string', default: '250' },
+  /** The followers' idle head poll interval; the default is serve's. */
+  'poll-interval': { type: 'string' },
 } as const;
