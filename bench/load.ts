@@ -8,7 +8,7 @@
  *     [--channel lite|full|domains-only] [--mix none=0.5,shared=0.2,distinct=0.2,regex=0.1,idle=0]
  *     [--duration S] [--warmup S] [--workers N] [--servers ours,baseline,go] [--max-backpressure BYTES]
  *     [--client ws|lean (raw-socket clients that scan instead of parsing; default per scenario, else ws)]
- *     [--sth-interval MS (the simulated logs' tree-head interval, default 1000)] [--poll-interval MS (ours' idle poll)]
+ *     [--sth-interval MS (the simulated logs' tree-head interval, default 1000)] [--poll-interval MS] [--fast-poll-interval MS] (ours' head polls: idle, while growing)
  *     [--out FILE (default bench/reports/…)] [--compare OLD.json]
  *
  * `go` is certstream-server-go, built from ../shared/peers/certstream-server-go (skipped with a line
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     'sth-interval': { type: 'string', default: '1000' },
     'poll-interval': { type: 'string' },
+    'fast-poll-interval': { type: 'string' },
     client: { type: 'string' },
     'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
     /** Default: bench/reports/load-<scenario>-<time>.json (git-ignored). */
@@ -85,7 +86,7 @@ if (servers.includes('go') && Object.entries(scenario.mix).some(([kind, share]) 
 }
 // certstream-server-go ignores tiled logs: with it, every server gets the same RFC 6962-only logs.
 const simulatorArgs = ['--sth-interval', String(number(values['sth-interval'], 1000)), ...(servers.includes('go') ? ['--tiled-logs', '0'] : [])];
-const serverArgs = values['poll-interval'] === undefined ? [] : ['--poll-interval', values['poll-interval']];
+const serverArgs = (['poll-interval', 'fast-poll-interval'] as const).flatMap((flag) => (values[flag] === undefined ? [] : [`--${flag}`, values[flag]]));
 
 const old = values.compare === undefined ? undefined : (JSON.parse(await readFile(values.compare, 'utf8')) as LoadReport);
 
