@@ -6,7 +6,7 @@
 import { Backoff, sleep } from '../util/backoff.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { LogDescriptor } from './log-list.js';
-import { PollPacer } from './poll-pacer.js';
+import { PollPacer, type SeenHead } from './poll-pacer.js';
 import type { LogEntry } from './types.js';
 
 /** An entry that could not be decoded: counted and skipped so the log goes on. */
@@ -126,6 +126,8 @@ export abstract class LogFollower {
   protected readonly status: FollowerStatus;
   private treeSize = -1;
   private next = -1;
+  /** The last head answer that verified: polled again unchanged, it needs no new signature check. */
+  private lastHead: { body: Buffer; head: SeenHead } | undefined;
 
   constructor(
     readonly log: LogDescriptor,
@@ -155,17 +157,28 @@ export abstract class LogFollower {
       lastHeadAt: null,
       lastEntryAt: null,
       batchLimit: null,
-      pollIntervalMs: this.pacer.intervalMs(Date.now()),
+      pollIntervalMs: this.pacer.intervalMs(),
       retryInMs: null,
     };
   }
 
-  /** Fetches and verifies the log's current tree size. */
-  protected abstract fetchHead(signal: AbortSignal): Promise<number>;
+  /** Fetches and verifies the log's current head: tree size and the log's timestamp. */
+  protected abstract fetchHead(signal: AbortSignal): Promise<SeenHead>;
   /** Splits [start, end) into the chunks to fetch in parallel. */
   protected abstract planChunks(start: number, end: number): Chunk[];
   /** Fetches a prefix (at least one item) of the chunk, items in index order from chunk.start. */
   protected abstract fetchChunk(chunk: Chunk, signal: AbortSignal, attempt: number): Promise<ChunkItem[]>;
+
+  /**
+   * The tree size of a head answer: `verify` checks and parses it, unless it is byte for byte the
+   * last answer that verified (most fast polls see an unchanged head).
+   */
+  protected verifiedHead(body: Buffer, verify: () => SeenHead): SeenHead {
+    if (this.lastHead?.body.equals(body)) return this.lastHead.head;
+    const head = verify();
+    this.lastHead = { body, head };
+    return head;
+  }
 
   protected get signal(): AbortSignal {
     return this.abort.signal;
@@ -217,12 +230,13 @@ export abstract class LogFollower {
   }
 
   private async refreshHead(): Promise<boolean> {
-    const size = await this.retrying('get head', (_) => this.fetchHead(this.signal));
-    if (size === undefined) return false;
+    const head = await this.retrying('get head', (_) => this.fetchHead(this.signal));
+    if (head === undefined) return false;
     const now = Date.now();
+    const size = head.treeSize;
     this.status.lastHeadAt = now;
-    this.pacer.headSeen(this.treeSize >= 0 && size > this.treeSize, now);
-    this.status.pollIntervalMs = this.pacer.intervalMs(now);
+    this.pacer.headSeen(head, now);
+    this.status.pollIntervalMs = this.pacer.intervalMs();
     if (size < this.treeSize) {
       // A tree never shrinks; a smaller head is a misbehaving log or a stale replica. Keep ours.
       bump(this.status.errors, 'head_backwards');
@@ -270,19 +284,17 @@ export abstract class LogFollower {
     if (!(await this.refreshHead())) return;
     this.chooseStart();
     this.status.state = 'following';
-    let lastPoll = Date.now();
     while (!this.stopped) {
       if (this.log.finalTreeSize !== undefined && this.next >= this.log.finalTreeSize) {
         this.status.state = 'finished';
         this.logger.info({ next: this.next }, 'readonly log fully read');
         return;
       }
-      const sincePoll = Date.now() - lastPoll;
-      const interval = this.pacer.intervalMs(Date.now());
-      if (this.next >= this.limit || sincePoll >= interval) {
-        if (this.next >= this.limit) await sleep(interval - sincePoll, this.signal);
+      const wait = this.pacer.nextPollAt() - Date.now();
+      if (this.next >= this.limit || wait <= 0) {
+        // Caught up: wait for the next poll. Behind: poll between windows when it is due.
+        if (this.next >= this.limit) await sleep(wait, this.signal);
         if (this.stopped || !(await this.refreshHead())) return;
-        lastPoll = Date.now();
         this.skipBeyondCatchUp();
         continue;
       }
