@@ -53,11 +53,13 @@ export class PollPacer {
 
   /** A head was read at `now`. */
   headSeen(head: SeenHead, now: number): void {
+    // Polled at the idle rate, we may have missed heads in between: such gaps say nothing of the cadence.
+    const wasIdle = this.idle;
     this.lastPollAt = now;
     if (this.lastTreeSize >= 0 && head.treeSize > this.lastTreeSize) this.lastGrowthAt = now;
     this.lastTreeSize = Math.max(this.lastTreeSize, head.treeSize);
     if (this.lastHeadTimestamp !== undefined && head.timestamp <= this.lastHeadTimestamp) return;
-    if (this.lastHeadTimestamp !== undefined) pushBounded(this.gaps, head.timestamp - this.lastHeadTimestamp);
+    if (this.lastHeadTimestamp !== undefined && !wasIdle) pushBounded(this.gaps, head.timestamp - this.lastHeadTimestamp);
     pushBounded(this.delays, now - head.timestamp);
     this.lastHeadTimestamp = head.timestamp;
   }
@@ -76,10 +78,15 @@ export class PollPacer {
     return this.lastHeadTimestamp + cadence + Math.min(...this.delays) + MARGIN_MS;
   }
 
+  /** No growth seen for a while (as of the last poll). */
+  private get idle(): boolean {
+    return this.lastPollAt - this.lastGrowthAt >= this.options.idleAfterMs;
+  }
+
   /** When to poll next (ms since the epoch). */
   nextPollAt(): number {
     const last = this.lastPollAt;
-    if (last - this.lastGrowthAt >= this.options.idleAfterMs) return last + this.options.idleMs;
+    if (this.idle) return last + this.options.idleMs;
     const predicted = this.predictedHeadAt();
     if (predicted === undefined) return last + this.floorMs;
     const shortest = this.limited ? this.floorMs : Math.max(MIN_STEP_MS, this.floorMs / 4);

@@ -15,8 +15,9 @@ describe('head poll pacing', () => {
     pacer.headSeen(head(0), 5);
     assert.equal(pacer.nextPollAt(), 2_005, 'no growth seen yet: idle');
     pacer.headSeen(head(2), 2_005);
-    // Grew, one gap between heads (2,000 ms) known: the next head is expected 2,000 ms after the last.
-    assert.equal(pacer.nextPollAt(), 4_005, 'predicted at 4,020: never waits more than the idle interval');
+    // Grew; the gap of 2,000 ms was sampled at the idle rate (a head may have come between): no cadence yet.
+    assert.equal(pacer.nextPollAt(), 2_255, 'the fast interval');
+    pacer.headSeen(head(2), 2_255);
     pacer.headSeen(head(3), 3_003);
     // Cadence 1,000 ms, quickest sighting 3 ms after a head was signed, plus the margin.
     assert.equal(pacer.nextPollAt(), 4_000 + 3 + 15);
