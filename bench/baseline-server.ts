@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Ingest, type CertEvent } from '../src/index.js';
-import { reportToParent, SERVER_ARGS } from './load/server-child.js';
+import { followerOptionsFrom, reportToParent, SERVER_ARGS } from './load/server-child.js';
 
 const { values } = parseArgs({ options: SERVER_ARGS });
 if (values['log-list'] === undefined) throw new Error('--log-list is required');
@@ -65,7 +65,7 @@ function messageFor(channel: Channel, event: CertEvent): unknown {
   return { message_type: 'certificate_update', data: { ...event, leaf_cert, chain } };
 }
 
-const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: { pollIntervalMs: Number(values['poll-interval']) } });
+const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: followerOptionsFrom(values) });
 let entries = 0;
 ingest.onEvent((event) => {
   entries++;

@@ -1,13 +1,14 @@
 /**
  * A worker thread holding many client connections to the server under test, `ws` ones that parse
  * every message (as real clients must) or lean ones that only scan for seq and seen (so the clients
- * are not the bottleneck at a million messages/s). Both check `seq` continuity and measure latency,
- * the same way; they count only while the parent says the measurement window is open.
+ * are not the bottleneck at a million messages/s). Both check `seq` continuity (or, for a server
+ * that sends no seq, `cert_index` continuity per log) and measure latency, the same way; they count
+ * only while the parent says the measurement window is open.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { emptyHistogram, record, type Histogram } from './histogram.js';
-import { connectLean, scanSeqAndSeen } from './lean-ws.js';
+import { connectLean, scanPosition, scanSeqAndSeen, scanSeqlessMessage } from './lean-ws.js';
 
 export interface ClientSpec {
   /** Path and query, e.g. `/?keywords=cloud`. */
@@ -16,7 +17,12 @@ export interface ClientSpec {
   contiguous: boolean;
   /** The client's filter, to check against a reference client what it should have received. */
   filter?: { keywords: string[]; regex: string[] };
+  /** Record each certificate's log, index and time of receipt (for end-to-end latency). */
+  receipts?: boolean;
 }
+
+/** A certificate received: its log (`source.url`), `cert_index`, and when (ms since the epoch). */
+export type Receipt = [log: string, index: number, receivedMs: number];
 
 export type ClientTransport = 'ws' | 'lean';
 
@@ -26,6 +32,8 @@ export interface WorkerInput {
   /** `ws` (parses every message) or lean (bench/load/lean-ws.ts: raw sockets, seq and seen found by a scan). */
   transport: ClientTransport;
   clients: ClientSpec[];
+  /** The server sends no `seq` (certstream-server-go): continuity is checked per log by `cert_index`. */
+  seqless?: boolean;
 }
 
 /** From the parent (which ends the worker with terminate()). */
@@ -50,6 +58,8 @@ export interface ClientTotals {
   /** Any other close while the test ran (uWS's hard backstop drops without a close frame: 1006). */
   otherCloses: number;
   latency: Histogram;
+  /** Only from clients with `receipts`. */
+  receipts: Receipt[];
 }
 
 /** To the parent. */
@@ -62,7 +72,7 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 
 function emptyTotals(): ClientTotals {
-  return { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram() };
+  return { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram(), receipts: [] };
 }
 
 let measuring = false;
@@ -71,7 +81,7 @@ let totals = emptyTotals();
 interface ParsedMessage {
   message_type?: string;
   seq?: number;
-  data?: string[] | { seq?: number; seen?: number; leaf_cert?: { all_domains?: string[] } };
+  data?: string[] | { seq?: number; seen?: number; cert_index?: number; source?: { url?: string }; leaf_cert?: { all_domains?: string[] } };
 }
 
 /** What the reference (the worker's first unfiltered client) received during the window. */
@@ -100,27 +110,45 @@ function checkFilteredClients(): void {
   }
 }
 
-/** What a client takes from one message: seq, seen (Unix seconds) and, lazily, the domains. */
+type Position = { log: string; index: number } | undefined;
+
+/** What a client takes from one message: seq, seen (Unix seconds) and, lazily, the log position and domains. */
 interface Decoded {
+  /** A certificate_update or dns_entries (not a heartbeat or a reply). */
+  certificate: boolean;
   seq: number | undefined;
   seen: number | undefined;
+  position: () => Position;
   domains: () => string[];
 }
+
+const NOT_A_CERTIFICATE: Decoded = { certificate: false, seq: undefined, seen: undefined, position: () => undefined, domains: () => [] };
 
 /** `ws` clients parse every message, as real clients must. */
 function decodeParsed(data: Buffer): Decoded {
   const message = JSON.parse(data.toString()) as ParsedMessage;
   // Heartbeats carry the newest seq too, but are not certificates.
-  if (message.message_type !== 'certificate_update' && message.message_type !== 'dns_entries') return { seq: undefined, seen: undefined, domains: () => [] };
+  if (message.message_type !== 'certificate_update' && message.message_type !== 'dns_entries') return NOT_A_CERTIFICATE;
   const fields = Array.isArray(message.data) ? undefined : message.data;
   const domains = (Array.isArray(message.data) ? message.data : fields?.leaf_cert?.all_domains) ?? [];
-  return { seq: fields?.seq ?? message.seq, seen: fields?.seen, domains: () => domains };
+  const log = fields?.source?.url;
+  const index = fields?.cert_index;
+  const position = log !== undefined && index !== undefined ? { log, index } : undefined;
+  return { certificate: true, seq: fields?.seq ?? message.seq, seen: fields?.seen, position: () => position, domains: () => domains };
 }
 
 /** Lean clients scan for seq and seen; only the reference client parses (for the domains). */
 function decodeScanned(data: Buffer): Decoded {
   const { seq, seen } = scanSeqAndSeen(data);
-  return { seq, seen, domains: () => decodeParsed(data).domains() };
+  if (seq === undefined) return NOT_A_CERTIFICATE;
+  return { certificate: true, seq, seen, position: () => scanPosition(data), domains: () => decodeParsed(data).domains() };
+}
+
+/** Lean clients of a server without seq scan for the message type and seen, and the position when needed. */
+function decodeScannedSeqless(data: Buffer): Decoded {
+  const { certificate, seen } = scanSeqlessMessage(data);
+  if (!certificate) return NOT_A_CERTIFICATE;
+  return { certificate, seq: undefined, seen, position: () => scanPosition(data), domains: () => decodeParsed(data).domains() };
 }
 
 /**
@@ -141,10 +169,12 @@ function clockSeen(seq: number, seen: number): void {
   for (const receivedMs of waiting) record(totals.latency, receivedMs - seen * 1000);
 }
 
-function recordLatency(seq: number, seen: number | undefined, receivedMs: number): void {
+function recordLatency(seq: number | undefined, seen: number | undefined, receivedMs: number): void {
   // `seen`: when the server's ingest read the entry from the log (same machine, same clock).
-  const clockTime = seen ?? seenBySeq.get(seq);
+  const clockTime = seen ?? (seq === undefined ? undefined : seenBySeq.get(seq));
   if (clockTime !== undefined) return record(totals.latency, receivedMs - clockTime * 1000);
+  // Without seq (certstream-server-go's domains-only) there is no way to time a message.
+  if (seq === undefined) return;
   const waiting = waitingForSeen.get(seq);
   if (waiting) waiting.push(receivedMs);
   else waitingForSeen.set(seq, [receivedMs]);
@@ -153,24 +183,33 @@ function recordLatency(seq: number, seen: number | undefined, receivedMs: number
 /** One client's receive path, the same for both transports. */
 function receiver(spec: ClientSpec, decode: (data: Buffer) => Decoded): (data: Buffer) => void {
   let lastSeq: number | null = null;
+  /** Without seq: the last cert_index per log. */
+  const lastIndexByLog = new Map<string, number>();
   const received = new Set<number>();
   if (spec.filter) receivedByFiltered.set(spec, received);
+  /** The step from `last` to `now`: out of order, or (for clients that must see everything) lost ones. */
+  const check = (last: number | null | undefined, now: number): void => {
+    if (last === null || last === undefined) return;
+    if (now <= last) totals.outOfOrder++;
+    else if (spec.contiguous && now > last + 1) totals.lost += now - last - 1;
+  };
   return (data) => {
     const receivedMs = Date.now();
-    const { seq, seen, domains } = decode(data);
-    if (seq === undefined) return; // heartbeats and replies
-    if (spec.filter) received.add(seq);
-    if (measuring && spec === referenceClient) reference.set(seq, { domains: domains(), atMs: receivedMs });
+    const { certificate, seq, seen, position, domains } = decode(data);
+    if (!certificate) return; // heartbeats and replies
+    if (spec.filter && seq !== undefined) received.add(seq);
+    if (measuring && spec === referenceClient && seq !== undefined) reference.set(seq, { domains: domains(), atMs: receivedMs });
+    const where = seq === undefined || spec.receipts ? position() : undefined;
     if (measuring) {
       totals.messages++;
       totals.bytes += data.length;
-      if (lastSeq !== null) {
-        if (seq <= lastSeq) totals.outOfOrder++;
-        else if (spec.contiguous && seq > lastSeq + 1) totals.lost += seq - lastSeq - 1;
-      }
+      if (seq !== undefined) check(lastSeq, seq);
+      else if (where) check(lastIndexByLog.get(where.log), where.index);
       recordLatency(seq, seen, receivedMs);
+      if (spec.receipts && where) totals.receipts.push([where.log, where.index, receivedMs]);
     }
-    lastSeq = seq;
+    if (seq !== undefined) lastSeq = seq;
+    if (where) lastIndexByLog.set(where.log, where.index);
   };
 }
 
@@ -199,7 +238,8 @@ function openWs(spec: ClientSpec): Promise<boolean> {
 async function openLean(spec: ClientSpec): Promise<boolean> {
   const url = new URL(input.base);
   let opened = false;
-  const socket = await connectLean(url.hostname, Number(url.port), spec.path, receiver(spec, decodeScanned), (code) => closed(spec, opened, code));
+  const decode = input.seqless ? decodeScannedSeqless : decodeScanned;
+  const socket = await connectLean(url.hostname, Number(url.port), spec.path, receiver(spec, decode), (code) => closed(spec, opened, code));
   opened = socket !== null;
   return opened;
 }

@@ -215,3 +215,35 @@ export function scanSeqAndSeen(payload: Buffer): { seq: number | undefined; seen
   const seenAt = payload.lastIndexOf(SEEN_KEY);
   return { seq, seen: seenAt < 0 ? undefined : numberAt(payload, seenAt + SEEN_KEY.length) };
 }
+
+const CERT_INDEX_KEY = Buffer.from('"cert_index":');
+const SOURCE_KEY = Buffer.from('"source":{');
+const URL_KEY = Buffer.from('"url":"');
+const MESSAGE_TYPE_KEY = Buffer.from('"message_type":"');
+
+/**
+ * The log and index of a certificate_update (`data.source.url`, `data.cert_index`), found by
+ * scanning (a key with its quotes cannot occur inside a JSON string); undefined for other messages.
+ */
+export function scanPosition(payload: Buffer): { log: string; index: number } | undefined {
+  const indexAt = payload.indexOf(CERT_INDEX_KEY);
+  const sourceAt = payload.indexOf(SOURCE_KEY);
+  if (indexAt < 0 || sourceAt < 0) return undefined;
+  const urlAt = payload.indexOf(URL_KEY, sourceAt);
+  const index = numberAt(payload, indexAt + CERT_INDEX_KEY.length);
+  if (urlAt < 0 || index === undefined) return undefined;
+  const start = urlAt + URL_KEY.length;
+  return { log: payload.toString('utf8', start, payload.indexOf(0x22, start)), index };
+}
+
+/**
+ * certstream-server-go's messages carry no seq and put `message_type` last: whether this one is a
+ * certificate (certificate_update or dns_entries), and its `seen` (absent from dns_entries).
+ */
+export function scanSeqlessMessage(payload: Buffer): { certificate: boolean; seen: number | undefined } {
+  const typeAt = payload.lastIndexOf(MESSAGE_TYPE_KEY);
+  const kind = typeAt < 0 ? undefined : payload[typeAt + MESSAGE_TYPE_KEY.length];
+  if (kind !== 0x63 && kind !== 0x64) return { certificate: false, seen: undefined };
+  const seenAt = kind === 0x63 ? payload.lastIndexOf(SEEN_KEY) : -1;
+  return { certificate: true, seen: seenAt < 0 ? undefined : numberAt(payload, seenAt + SEEN_KEY.length) };
+}

@@ -6,12 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import { Ingest, StreamServer } from '../../src/index.js';
-import { reportToParent, SERVER_ARGS } from './server-child.js';
+import { followerOptionsFrom, reportToParent, SERVER_ARGS } from './server-child.js';
 
 const { values } = parseArgs({ options: SERVER_ARGS });
 if (values['log-list'] === undefined) throw new Error('--log-list is required');
 
-const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: { pollIntervalMs: Number(values['poll-interval']) } });
+const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: followerOptionsFrom(values) });
 const server = new StreamServer({
   host: '127.0.0.1',
   port: 0,

@@ -1,19 +1,24 @@
-/** The child processes of a load test run: the simulator and the server under test. */
+/** The child processes of a load test run: the simulator and the server under test (ours, the baseline or certstream-server-go). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CLI } from '../../test/support/process.js';
+import { startPeerProcess } from './peer.js';
 import type { ServerReady, ServerStats } from './server-child.js';
 
-export type ServerKind = 'ours' | 'baseline';
+/** `go` is certstream-server-go (bench/load/peer.ts). */
+export type ServerKind = 'ours' | 'baseline' | 'go';
+export const SERVER_KINDS: readonly ServerKind[] = ['ours', 'baseline', 'go'];
 
-const SERVER_ENTRIES: Record<ServerKind, string> = {
+const SERVER_ENTRIES: Record<Exclude<ServerKind, 'go'>, string> = {
   ours: fileURLToPath(new URL('./ours-server.js', import.meta.url)),
   baseline: fileURLToPath(new URL('../baseline-server.js', import.meta.url)),
 };
 
 export interface SimulatorProcess {
   logListUrl: string;
+  /** The simulator's base URL (its admin API is under admin/). */
+  url: string;
   /** CPU seconds used so far (from /proc; null where there is none). */
   cpuSeconds: () => number | null;
   stop: () => void;
@@ -34,7 +39,7 @@ export async function startSimulatorProcess(simulateArgs: readonly string[]): Pr
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
   });
   child.stdout.resume();
-  return { logListUrl, cpuSeconds: () => procCpuSeconds(child.pid), stop: () => void child.kill('SIGTERM') };
+  return { logListUrl, url: logListUrl.replace(/log_list\.json$/, ''), cpuSeconds: () => procCpuSeconds(child.pid), stop: () => void child.kill('SIGTERM') };
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every common platform). */
@@ -56,13 +61,22 @@ export function procCpuSeconds(pid: number | undefined): number | null {
 export interface ServerProcess {
   port: number;
   stats: () => Promise<ServerStats>;
+  /** Messages the server says it dropped for slow clients (certstream-server-go's skipped_certs); absent for ours and the baseline, which close such clients. */
+  drops?: () => Promise<number>;
   stop: () => void;
 }
 
-export async function startServerProcess(kind: ServerKind, logListUrl: string, maxBackpressure: number): Promise<ServerProcess> {
+export async function startServerProcess(
+  kind: ServerKind,
+  logListUrl: string,
+  maxBackpressure: number,
+  log: (line: string) => void = console.error,
+  extraArgs: readonly string[] = [],
+): Promise<ServerProcess> {
+  if (kind === 'go') return startPeerProcess(logListUrl, log);
   const child: ChildProcess = spawn(
     process.execPath,
-    [SERVER_ENTRIES[kind], '--log-list', logListUrl, '--max-backpressure', String(maxBackpressure)],
+    [SERVER_ENTRIES[kind], '--log-list', logListUrl, '--max-backpressure', String(maxBackpressure), ...extraArgs],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const ready = await new Promise<ServerReady>((resolve, reject) => {

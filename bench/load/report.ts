@@ -1,7 +1,7 @@
-/** The load test's outputs: the terminal table (ours, baseline, ratio), the JSON report, `--compare`. */
+/** The load test's outputs: the terminal table (each server, ours' ratio to each other), the JSON report, `--compare`. */
 import type { RampResult } from './ramp.js';
 import type { RunFigures } from './run.js';
-import type { ServerKind } from './processes.js';
+import { SERVER_KINDS, type ServerKind } from './processes.js';
 import type { Scenario } from './scenarios.js';
 
 export interface LoadReport {
@@ -9,6 +9,8 @@ export interface LoadReport {
   date: string;
   scenarioName: string;
   scenario: Scenario;
+  /** `simulate` flags every server ran against (tree-head interval, RFC 6962 logs only). */
+  simulatorArgs?: string[];
   /** Load averages (1, 5, 15 min) before and after the runs (absent in older reports). */
   machine: { cpus: number; node: string; loadAverageBefore?: number[]; loadAverageAfter?: number[] };
   results: Partial<Record<ServerKind, RunFigures>>;
@@ -35,7 +37,12 @@ const ROWS: Row[] = [
   { label: 'latency max (ms)', key: 'latencyMaxMs', digits: 1 },
   { label: 'probe client latency p50 (ms)', key: 'probeLatencyP50Ms', digits: 1 },
   { label: 'probe client latency p99 (ms)', key: 'probeLatencyP99Ms', digits: 1 },
+  { label: 'end-to-end p50 (ms, log append to probe)', key: 'endToEndP50Ms', digits: 0 },
+  { label: 'end-to-end p90 (ms)', key: 'endToEndP90Ms', digits: 0 },
+  { label: 'end-to-end p99 (ms)', key: 'endToEndP99Ms', digits: 0 },
+  { label: 'end-to-end max (ms)', key: 'endToEndMaxMs', digits: 0 },
   { label: 'server CPU (% of a core)', key: 'serverCpuPercent', digits: 1 },
+  { label: 'server CPU per message (µs)', key: 'serverCpuMicrosPerMessage', digits: 2 },
   { label: 'server peak RSS (MiB)', key: 'serverPeakRssMiB', digits: 1 },
   { label: 'client CPU (% of a core)', key: 'clientCpuPercent', digits: 1 },
   { label: 'simulator CPU (% of a core)', key: 'simulatorCpuPercent', digits: 1 },
@@ -43,7 +50,8 @@ const ROWS: Row[] = [
   { label: 'connect failures', key: 'connectFailures', digits: 0 },
   { label: 'backpressure closes', key: 'backpressureCloses', digits: 0 },
   { label: 'other closes', key: 'otherCloses', digits: 0 },
-  { label: 'messages lost (seq gaps)', key: 'lostMessages', digits: 0 },
+  { label: 'messages lost (seq / cert_index gaps)', key: 'lostMessages', digits: 0 },
+  { label: 'drops the server reported', key: 'serverReportedDrops', digits: 0 },
   { label: 'seq out of order', key: 'outOfOrder', digits: 0 },
   { label: 'filtered: matches checked', key: 'checkedMatches', digits: 0 },
   { label: 'filtered: matches missed', key: 'missedMatches', digits: 0 },
@@ -66,18 +74,24 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** Ours, baseline and the ratio ours / baseline, figure by figure. */
+/** Every server that ran, then ours' ratio to each other one, figure by figure. */
 export function resultTable(report: LoadReport): string {
-  const { ours, baseline } = report.results;
+  const kinds = SERVER_KINDS.filter((k) => report.results[k]);
+  const others = report.results.ours ? kinds.filter((k) => k !== 'ours') : [];
+  const { ours } = report.results;
   return table(
-    ['figure', 'ours', 'baseline', 'ours/baseline'],
-    ROWS.map(({ label, key, digits }) => [label, format(ours?.[key], digits), format(baseline?.[key], digits), ratio(ours?.[key], baseline?.[key])]),
+    ['figure', ...kinds, ...others.map((k) => `ours/${k}`)],
+    ROWS.map(({ label, key, digits }) => [
+      label,
+      ...kinds.map((k) => format(report.results[k]?.[key], digits)),
+      ...others.map((k) => ratio(ours?.[key], report.results[k]?.[key])),
+    ]),
   );
 }
 
 /** The change of every figure from an earlier report to this one, per server. */
 export function compareTable(old: LoadReport, now: LoadReport): string {
-  const kinds = (['ours', 'baseline'] as const).filter((k) => old.results[k] && now.results[k]);
+  const kinds = SERVER_KINDS.filter((k) => old.results[k] && now.results[k]);
   const header = ['figure', ...kinds.flatMap((k) => [`${k} before`, `${k} now`, 'now/before'])];
   return table(
     header,
@@ -90,7 +104,7 @@ export function compareTable(old: LoadReport, now: LoadReport): string {
 
 /** Every ramp step of every server, then the highest passing rates and their ratio. */
 export function rampTable(ramp: Partial<Record<ServerKind, RampResult>>): string {
-  const kinds = (['ours', 'baseline'] as const).filter((k) => ramp[k]);
+  const kinds = SERVER_KINDS.filter((k) => ramp[k]);
   const rates = [...new Set(kinds.flatMap((k) => ramp[k]!.steps.map((s) => s.rate)))].sort((a, b) => a - b);
   const rows = rates.map((rate) => [
     `${rate}`,

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ClientSpec, ClientTotals, WorkerCommand, WorkerEvent, WorkerInput } from './client-worker.js';
 import { Abusers, type AbuseStats } from './abusers.js';
+import { endToEndLatency } from './end-to-end.js';
 import { emptyHistogram, merge, percentile } from './histogram.js';
 import { startServerProcess, startSimulatorProcess, type ServerKind } from './processes.js';
 import type { Scenario } from './scenarios.js';
@@ -20,8 +21,18 @@ export interface RunFigures {
   latencyP90Ms: number | null;
   latencyP99Ms: number | null;
   latencyMaxMs: number | null;
+  /**
+   * The probe client's end-to-end latency: from the entry's own timestamp (set by the log when it
+   * appended the entry) to receipt. It includes the wait for the log's next tree head.
+   */
+  endToEndP50Ms: number | null;
+  endToEndP90Ms: number | null;
+  endToEndP99Ms: number | null;
+  endToEndMaxMs: number | null;
   /** Server CPU time over the window / wall time, % of one core. */
   serverCpuPercent: number;
+  /** Server CPU time per message delivered (to the clients and the probe), µs. */
+  serverCpuMicrosPerMessage: number | null;
   serverPeakRssMiB: number;
   /** CPU of the bench process (the client workers, almost all of it), % of one core. */
   clientCpuPercent: number;
@@ -32,6 +43,8 @@ export interface RunFigures {
   backpressureCloses: number;
   otherCloses: number;
   lostMessages: number;
+  /** Messages the server itself says it dropped for clients that could not keep up (certstream-server-go's skipped_certs). */
+  serverReportedDrops: number | null;
   outOfOrder: number;
   /** Filtered clients: matching certificates (per an unfiltered client, matched in JS) they missed, of those checked. */
   missedMatches: number;
@@ -73,24 +86,35 @@ export interface RunOptions {
   scenario: Scenario;
   clients: ClientSpec[];
   maxBackpressure: number;
+  /** More `simulate` flags (tree-head interval, RFC 6962 logs only). */
+  simulatorArgs?: readonly string[];
+  /** More flags for ours and the baseline (e.g. --poll-interval). */
+  serverArgs?: readonly string[];
   /** Called about every second with a one-line status. */
   progress: (line: string) => void;
 }
 
-export async function runOne({ kind, scenario, clients, maxBackpressure, progress }: RunOptions): Promise<RunFigures> {
-  // The same seed gives both servers the same entries.
-  const sim = await startSimulatorProcess(['--rate', String(scenario.rate), '--seed', 'load-bench']);
+export async function runOne({ kind, scenario, clients, maxBackpressure, simulatorArgs = [], serverArgs = [], progress }: RunOptions): Promise<RunFigures> {
+  // The same seed gives every server the same entries.
+  const sim = await startSimulatorProcess(['--rate', String(scenario.rate), '--seed', 'load-bench', ...simulatorArgs]);
   const stops: (() => void)[] = [sim.stop];
   try {
-    const server = await startServerProcess(kind, sim.logListUrl, maxBackpressure);
+    const server = await startServerProcess(kind, sim.logListUrl, maxBackpressure, progress, serverArgs);
     stops.unshift(server.stop);
+    const seqless = kind === 'go';
     const workers: ClientWorker[] = [];
     for (let w = 0; w < scenario.workers; w++) {
       const share = clients.filter((_, i) => i % scenario.workers === w);
-      workers.push(new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, transport: scenario.client ?? 'ws', clients: share }));
+      workers.push(new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, transport: scenario.client ?? 'ws', clients: share, seqless }));
     }
-    // The probe measures delivery latency without waiting behind the parsing of other clients' messages.
-    const probe = new ClientWorker({ base: `ws://127.0.0.1:${server.port}`, transport: scenario.client ?? 'ws', clients: [{ path: '/', contiguous: true }] });
+    // The probe measures delivery latency without waiting behind the parsing of other clients' messages,
+    // and end-to-end latency from the certificates' logs and indexes.
+    const probe = new ClientWorker({
+      base: `ws://127.0.0.1:${server.port}`,
+      transport: scenario.client ?? 'ws',
+      clients: [{ path: '/', contiguous: true, receipts: true }],
+      seqless,
+    });
     const everyWorker = [...workers, probe];
     stops.unshift(() => everyWorker.forEach((w) => void w.worker.terminate()));
     progress(`${kind}: connecting ${clients.length} clients`);
@@ -109,6 +133,7 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       await sleep(1000);
     }
     everyWorker.forEach((w) => w.send({ type: 'measure', on: true }));
+    const startDrops = await server.drops?.();
     const startStats = await server.stats();
     const startCpu = process.cpuUsage();
     const startSimCpu = sim.cpuSeconds();
@@ -120,6 +145,7 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
     }
     everyWorker.forEach((w) => w.send({ type: 'measure', on: false }));
     const endStats = await server.stats();
+    const endDrops = await server.drops?.();
     const clientCpu = process.cpuUsage(startCpu);
     const endSimCpu = sim.cpuSeconds();
     const seconds = (Date.now() - startMs) / 1000;
@@ -131,7 +157,7 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       }),
     );
 
-    const totals: ClientTotals = { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram() };
+    const totals: ClientTotals = { messages: 0, bytes: 0, lost: 0, outOfOrder: 0, missedMatches: 0, checkedMatches: 0, backpressureCloses: 0, otherCloses: 0, latency: emptyHistogram(), receipts: [] };
     for (const { totals: t } of reports) {
       totals.messages += t.messages;
       totals.bytes += t.bytes;
@@ -144,6 +170,8 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       merge(totals.latency, t.latency);
     }
     const serverCpuMicros = endStats.cpuUserMicros + endStats.cpuSystemMicros - startStats.cpuUserMicros - startStats.cpuSystemMicros;
+    const endToEnd = probeReport ? await endToEndLatency(sim.url, probeReport.totals.receipts) : emptyHistogram();
+    const delivered = totals.messages + (probeReport?.totals.messages ?? 0);
     return {
       entriesPerSecond: (endStats.entries - startStats.entries) / seconds,
       messagesPerSecond: totals.messages / seconds,
@@ -154,7 +182,12 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       latencyP90Ms: percentile(totals.latency, 90),
       latencyP99Ms: percentile(totals.latency, 99),
       latencyMaxMs: totals.latency.count === 0 ? null : totals.latency.maxMs,
+      endToEndP50Ms: percentile(endToEnd, 50),
+      endToEndP90Ms: percentile(endToEnd, 90),
+      endToEndP99Ms: percentile(endToEnd, 99),
+      endToEndMaxMs: endToEnd.count === 0 ? null : endToEnd.maxMs,
       serverCpuPercent: serverCpuMicros / 1e4 / seconds,
+      serverCpuMicrosPerMessage: delivered === 0 ? null : serverCpuMicros / delivered,
       serverPeakRssMiB: endStats.maxRssKiB / 1024,
       clientCpuPercent: (clientCpu.user + clientCpu.system) / 1e4 / seconds,
       simulatorCpuPercent: startSimCpu === null || endSimCpu === null ? null : ((endSimCpu - startSimCpu) * 100) / seconds,
@@ -163,6 +196,7 @@ export async function runOne({ kind, scenario, clients, maxBackpressure, progres
       backpressureCloses: totals.backpressureCloses,
       otherCloses: totals.otherCloses,
       lostMessages: totals.lost,
+      serverReportedDrops: startDrops === undefined || endDrops === undefined ? null : endDrops - startDrops,
       outOfOrder: totals.outOfOrder,
       missedMatches: totals.missedMatches,
       checkedMatches: totals.checkedMatches,

@@ -25,7 +25,15 @@ export interface Scenario {
   ramp?: boolean;
   /** Abusive clients run beside the measured ones (flooders, never-readers, garbage senders). */
   abuse?: boolean;
+  /** The servers to run when --servers is not given (default ours,baseline). */
+  servers?: string;
 }
+
+/**
+ * Side by side with certstream-server-go (unfiltered: it has no filters). It reads a log only once
+ * 100 entries are new and first streams ~10 s after start, hence the longer warm-up.
+ */
+const PEER = { mix: { none: 1 }, warmupSeconds: 20, durationSeconds: 30, servers: 'ours,go' } as const;
 
 export const SCENARIOS: Record<string, Scenario> = {
   /** The default: both servers in well under 2 minutes on 2 cores. */
@@ -37,6 +45,10 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** The highest entry rate with p99 under 1 s and no falling behind, from 250/s up. */
   ramp: { rate: 250, clients: 100, channel: 'lite', mix: { none: 0.5, shared: 0.2, distinct: 0.2, regex: 0.1 }, warmupSeconds: 3, durationSeconds: 10, workers: 2, ramp: true },
   'distinct-10k': { rate: 500, clients: 10_000, channel: 'lite', mix: { distinct: 1 }, warmupSeconds: 10, durationSeconds: 30, workers: 2 },
+  'peer-1': { ...PEER, rate: 100, clients: 1, channel: 'lite', workers: 1 },
+  'peer-200-lite': { ...PEER, rate: 500, clients: 200, channel: 'lite', workers: 2, client: 'lean' },
+  'peer-1k-domains': { ...PEER, rate: 500, clients: 1000, channel: 'domains-only', workers: 2, client: 'lean' },
+  'peer-50-full': { ...PEER, rate: 500, clients: 50, channel: 'full', workers: 2, client: 'lean' },
 };
 
 /** A keyword in many simulated names (the simulator builds names from COMMON_WORDS). */

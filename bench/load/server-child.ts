@@ -44,9 +44,20 @@ export function reportToParent(port: number, entries: () => number): void {
   process.on('disconnect', () => process.exit(0));
 }
 
+/** The follower options given by the poll flags (absent flags keep serve's defaults). */
+export function followerOptionsFrom(values: { 'poll-interval'?: string | undefined; 'fast-poll-interval'?: string | undefined }): { pollIntervalMs?: number; fastPollIntervalMs?: number } {
+  return {
+    ...(values['poll-interval'] === undefined ? {} : { pollIntervalMs: Number(values['poll-interval']) }),
+    ...(values['fast-poll-interval'] === undefined ? {} : { fastPollIntervalMs: Number(values['fast-poll-interval']) }),
+  };
+}
+
 /** Options both server entries take on their command line. */
 export const SERVER_ARGS = {
   'log-list': { type: 'string' },
   'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
-  'poll-interval': { type: 'string', default: '250' },
+  /** The followers' idle head poll interval; the default is serve's. */
+  'poll-interval': { type: 'string' },
+  /** The followers' head poll interval while a log grows; the default is serve's. */
+  'fast-poll-interval': { type: 'string' },
 } as const;

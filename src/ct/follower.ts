@@ -6,6 +6,7 @@
 import { Backoff, sleep } from '../util/backoff.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { LogDescriptor } from './log-list.js';
+import { PollPacer, type SeenHead } from './poll-pacer.js';
 import type { LogEntry } from './types.js';
 
 /** An entry that could not be decoded: counted and skipped so the log goes on. */
@@ -39,16 +40,22 @@ export interface FollowerHooks {
   onBadEntry(log: LogDescriptor, bad: BadEntry): void;
   /** The cursor moved: every index below `next` has been delivered or skipped. */
   onProgress(log: LogDescriptor, next: number): void;
-  /** Indexes jumped over without reading them (bounded catch-up). */
+  /** Indexes jumped over without reading them (bounded catch-up, at start or when a head jumps). */
   onSkip(log: LogDescriptor, from: number, to: number): void;
 }
 
 export interface FollowerOptions {
   /** Persisted cursor; undefined starts at the log's current head, like CertStream. */
   startIndex?: number | undefined;
-  /** At most this many entries are caught up after a restart; older ones are skipped (counted). */
+  /**
+   * At most this many entries behind the head are read, after a restart or when a head jumps while
+   * following (a validly signed huge tree); older ones are skipped (counted).
+   */
   maxCatchUp: number;
+  /** Head poll interval once a log has been idle for a while (its longest). */
   pollIntervalMs: number;
+  /** Head poll interval while a log grows (capped by pollIntervalMs; slowed by the log's 429s). */
+  fastPollIntervalMs: number;
   /** Requests in flight per log. */
   parallelism: number;
   requestTimeoutMs: number;
@@ -65,6 +72,7 @@ export interface FollowerOptions {
 export const DEFAULT_FOLLOWER_OPTIONS: FollowerOptions = {
   maxCatchUp: 100_000,
   pollIntervalMs: 2_000,
+  fastPollIntervalMs: 250,
   parallelism: 4,
   requestTimeoutMs: 30_000,
   backoffBaseMs: 500,
@@ -87,6 +95,10 @@ export interface FollowerStatus {
   lastEntryAt: number | null;
   /** Learned maximum entries per request (RFC 6962) or tile width (static-ct). */
   batchLimit: number | null;
+  /** The current head poll interval (fast while the log grows, slower when idle or rate limited). */
+  pollIntervalMs: number;
+  /** While in backoff: the wait before the next attempt. */
+  retryInMs: number | null;
 }
 
 /** Half-open index range [start, end). */
@@ -97,6 +109,8 @@ export interface Chunk {
 
 /** Longest stretch of synchronous entry delivery before yielding to I/O. */
 const DELIVERY_SLICE_MS = 0.25;
+/** A log that showed no new entry for this many idle poll intervals is polled at the idle interval. */
+const IDLE_AFTER_POLL_INTERVALS = 5;
 
 function bump(counter: Record<string, number>, key: string, by = 1): void {
   counter[key] = (counter[key] ?? 0) + by;
@@ -107,10 +121,13 @@ export abstract class LogFollower {
   protected readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly backoff: Backoff;
+  private readonly pacer: PollPacer;
   private running: Promise<void> | null = null;
   protected readonly status: FollowerStatus;
   private treeSize = -1;
   private next = -1;
+  /** The last head answer that verified: polled again unchanged, it needs no new signature check. */
+  private lastHead: { body: Buffer; head: SeenHead } | undefined;
 
   constructor(
     readonly log: LogDescriptor,
@@ -120,6 +137,11 @@ export abstract class LogFollower {
     this.options = { ...DEFAULT_FOLLOWER_OPTIONS, ...options };
     this.logger = (this.options.logger ?? silentLogger).child({ log: log.name });
     this.backoff = new Backoff({ baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs });
+    this.pacer = new PollPacer({
+      fastMs: this.options.fastPollIntervalMs,
+      idleMs: this.options.pollIntervalMs,
+      idleAfterMs: IDLE_AFTER_POLL_INTERVALS * this.options.pollIntervalMs,
+    });
     this.status = {
       id: log.id,
       name: log.name,
@@ -135,15 +157,28 @@ export abstract class LogFollower {
       lastHeadAt: null,
       lastEntryAt: null,
       batchLimit: null,
+      pollIntervalMs: this.pacer.intervalMs(),
+      retryInMs: null,
     };
   }
 
-  /** Fetches and verifies the log's current tree size. */
-  protected abstract fetchHead(signal: AbortSignal): Promise<number>;
+  /** Fetches and verifies the log's current head: tree size and the log's timestamp. */
+  protected abstract fetchHead(signal: AbortSignal): Promise<SeenHead>;
   /** Splits [start, end) into the chunks to fetch in parallel. */
   protected abstract planChunks(start: number, end: number): Chunk[];
   /** Fetches a prefix (at least one item) of the chunk, items in index order from chunk.start. */
   protected abstract fetchChunk(chunk: Chunk, signal: AbortSignal, attempt: number): Promise<ChunkItem[]>;
+
+  /**
+   * The tree size of a head answer: `verify` checks and parses it, unless it is byte for byte the
+   * last answer that verified (most fast polls see an unchanged head).
+   */
+  protected verifiedHead(body: Buffer, verify: () => SeenHead): SeenHead {
+    if (this.lastHead?.body.equals(body)) return this.lastHead.head;
+    const head = verify();
+    this.lastHead = { body, head };
+    return head;
+  }
 
   protected get signal(): AbortSignal {
     return this.abort.signal;
@@ -177,13 +212,16 @@ export abstract class LogFollower {
         const result = await fn(attempt);
         this.backoff.reset();
         if (this.status.state === 'backoff') this.status.state = 'following';
+        this.status.retryInMs = null;
         return result;
       } catch (err) {
         if (this.stopped) return undefined;
         const e = err instanceof FetchError ? err : new FetchError('internal', String(err));
         bump(this.status.errors, e.reason);
+        if (e.reason === 'http_429') this.pacer.rateLimited();
         const delay = this.backoff.next(e.retryAfterMs);
         this.status.state = 'backoff';
+        this.status.retryInMs = delay;
         this.logger.warn({ reason: e.reason, err: e, retryInMs: delay, attempt }, `${what} failed`);
         await sleep(delay, this.signal);
       }
@@ -192,9 +230,13 @@ export abstract class LogFollower {
   }
 
   private async refreshHead(): Promise<boolean> {
-    const size = await this.retrying('get head', (_) => this.fetchHead(this.signal));
-    if (size === undefined) return false;
-    this.status.lastHeadAt = Date.now();
+    const head = await this.retrying('get head', (_) => this.fetchHead(this.signal));
+    if (head === undefined) return false;
+    const now = Date.now();
+    const size = head.treeSize;
+    this.status.lastHeadAt = now;
+    this.pacer.headSeen(head, now);
+    this.status.pollIntervalMs = this.pacer.intervalMs();
     if (size < this.treeSize) {
       // A tree never shrinks; a smaller head is a misbehaving log or a stale replica. Keep ours.
       bump(this.status.errors, 'head_backwards');
@@ -209,20 +251,28 @@ export abstract class LogFollower {
   private chooseStart(): void {
     const head = this.treeSize;
     const saved = this.options.startIndex;
-    if (saved === undefined || saved > head) {
-      if (saved !== undefined) this.logger.error({ saved, head }, 'saved cursor is beyond the log head; starting at head');
-      this.next = head;
-    } else if (head - saved > this.options.maxCatchUp) {
-      this.next = head - this.options.maxCatchUp;
-      this.status.skipped += this.next - saved;
-      this.logger.warn({ from: saved, to: this.next }, 'too far behind: skipping entries');
-      this.hooks.onSkip(this.log, saved, this.next);
-    } else {
-      this.next = saved;
-    }
+    if (saved !== undefined && saved > head) this.logger.error({ saved, head }, 'saved cursor is beyond the log head; starting at head');
+    this.next = saved === undefined || saved > head ? head : saved;
     this.status.next = this.next;
+    this.skipBeyondCatchUp();
     this.logger.info({ next: this.next, head }, 'reading from index');
     this.hooks.onProgress(this.log, this.next);
+  }
+
+  /**
+   * Keeps at most maxCatchUp entries to read: after a restart, and whenever a head jumps while
+   * following (a log that signs a huge tree must not make us read, and replay to clients, all of it).
+   */
+  private skipBeyondCatchUp(): void {
+    const from = this.next;
+    const to = this.limit - this.options.maxCatchUp;
+    if (to <= from) return;
+    this.next = to;
+    this.status.next = to;
+    this.status.skipped += to - from;
+    this.logger.warn({ from, to, head: this.treeSize }, 'too far behind: skipping entries');
+    this.hooks.onSkip(this.log, from, to);
+    this.hooks.onProgress(this.log, to);
   }
 
   /** The index to stop at: the head, or a readonly log's final tree size. */
@@ -234,18 +284,18 @@ export abstract class LogFollower {
     if (!(await this.refreshHead())) return;
     this.chooseStart();
     this.status.state = 'following';
-    let lastPoll = Date.now();
     while (!this.stopped) {
       if (this.log.finalTreeSize !== undefined && this.next >= this.log.finalTreeSize) {
         this.status.state = 'finished';
         this.logger.info({ next: this.next }, 'readonly log fully read');
         return;
       }
-      const sincePoll = Date.now() - lastPoll;
-      if (this.next >= this.limit || sincePoll >= this.options.pollIntervalMs) {
-        if (this.next >= this.limit) await sleep(this.options.pollIntervalMs - sincePoll, this.signal);
+      const wait = this.pacer.nextPollAt() - Date.now();
+      if (this.next >= this.limit || wait <= 0) {
+        // Caught up: wait for the next poll. Behind: poll between windows when it is due.
+        if (this.next >= this.limit) await sleep(wait, this.signal);
         if (this.stopped || !(await this.refreshHead())) return;
-        lastPoll = Date.now();
+        this.skipBeyondCatchUp();
         continue;
       }
       if (this.options.downstreamReady) await this.options.downstreamReady();

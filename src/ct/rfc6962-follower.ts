@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { FetchError, LogFollower, type BadEntry, type Chunk, type ChunkItem } from './follower.js';
 import { httpGet, retryAfterMs, TransportError } from './http.js';
 import { decodeRfc6962Entry } from './leaf.js';
+import type { SeenHead } from './poll-pacer.js';
 import { verifyTreeHead } from './sth.js';
 import { DecodeError } from './tls.js';
 
@@ -61,10 +62,14 @@ export class Rfc6962Follower extends LogFollower {
   private batchCap: number | null = null;
   private readonly decodeFailures = new Map<number, number>();
 
-  protected async fetchHead(signal: AbortSignal): Promise<number> {
+  protected async fetchHead(signal: AbortSignal): Promise<SeenHead> {
     const res = await fetchOrFail(`${this.log.url}ct/v1/get-sth`, this.options.requestTimeoutMs, signal);
     if (res.status !== 200) throw httpStatusError(res.status, res.headers, 'get-sth');
-    const sth = sthSchema.safeParse(parseJson(res.body, 'get-sth'));
+    return this.verifiedHead(res.body, () => this.verifySth(res.body));
+  }
+
+  private verifySth(body: Buffer): SeenHead {
+    const sth = sthSchema.safeParse(parseJson(body, 'get-sth'));
     if (!sth.success) throw new FetchError('bad_sth', 'get-sth: unexpected JSON shape');
     const rootHash = strictBase64(sth.data.sha256_root_hash);
     const signature = strictBase64(sth.data.tree_head_signature);
@@ -77,7 +82,7 @@ export class Rfc6962Follower extends LogFollower {
       throw new FetchError('bad_sth_signature', `get-sth: ${(err as Error).message}`);
     }
     if (!valid) throw new FetchError('bad_sth_signature', 'get-sth: tree head signature does not verify');
-    return head.treeSize;
+    return { treeSize: head.treeSize, timestamp: head.timestamp };
   }
 
   protected planChunks(start: number, end: number): Chunk[] {

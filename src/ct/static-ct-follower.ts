@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { verifyCheckpoint } from './checkpoint.js';
 import { FetchError, LogFollower, type Chunk, type ChunkItem } from './follower.js';
 import { decodeDataTile, readLeafIndexExtension, type TileLeaf } from './leaf.js';
+import type { SeenHead } from './poll-pacer.js';
 import { fetchOrFail, httpStatusError } from './rfc6962-follower.js';
 import { dataTilePath, TILE_WIDTH } from './tile-path.js';
 import { DecodeError } from './tls.js';
@@ -23,15 +24,18 @@ const issuerCache = new Map<string, Promise<Uint8Array>>();
 export class StaticCtFollower extends LogFollower {
   private readonly decodeFailures = new Map<number, number>();
 
-  protected async fetchHead(signal: AbortSignal): Promise<number> {
+  protected async fetchHead(signal: AbortSignal): Promise<SeenHead> {
     const res = await fetchOrFail(`${this.log.url}checkpoint`, this.options.requestTimeoutMs, signal, 'text/plain');
     if (res.status !== 200) throw httpStatusError(res.status, res.headers, 'checkpoint');
-    try {
-      return verifyCheckpoint(res.body.toString('utf8'), this.log.origin ?? '', this.log.key).treeSize;
-    } catch (err) {
-      if (err instanceof DecodeError) throw new FetchError(`bad_${err.reason}`, `checkpoint: ${err.message}`);
-      throw err;
-    }
+    return this.verifiedHead(res.body, () => {
+      try {
+        const { treeSize, timestamp } = verifyCheckpoint(res.body.toString('utf8'), this.log.origin ?? '', this.log.key);
+        return { treeSize, timestamp };
+      } catch (err) {
+        if (err instanceof DecodeError) throw new FetchError(`bad_${err.reason}`, `checkpoint: ${err.message}`);
+        throw err;
+      }
+    });
   }
 
   /** One chunk per data tile, so each request is a whole (cacheable) tile or the tail's partial. */

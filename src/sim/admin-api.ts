@@ -4,6 +4,9 @@
  *   GET  /admin/faults                     active faults per log
  *   POST /admin/faults  {"log": "<slug>|*", "faults": {...}}   replace a log's faults ({} clears)
  *   POST /admin/append  {"log"?: "<slug>", "count": n}         append n entries now and publish
+ *   GET  /admin/timestamps?log=<slug>&start=i&end=j            the timestamps (ms) of entries [i, j),
+ *                                                              as the log set them when it appended
+ *                                                              each (end-to-end latency in the bench)
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
@@ -21,6 +24,21 @@ const appendRequestSchema = z.strictObject({
   log: z.string().min(1).optional(),
   count: z.number().int().min(1).max(1_000_000),
 });
+
+/** Most timestamps one request returns. */
+const MAX_TIMESTAMPS = 1_000_000;
+
+function timestamps(backend: AdminBackend, req: IncomingMessage): SimResponse {
+  const params = new URL(req.url ?? '/', 'http://sim').searchParams;
+  const log = backend.logs.find((l) => l.slug === params.get('log'));
+  if (!log) return textError(404, `no log ${params.get('log') ?? '(log= missing)'}`);
+  const start = Number(params.get('start') ?? 0);
+  const end = Math.min(Number(params.get('end') ?? log.size), log.size, start + MAX_TIMESTAMPS);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    return textError(400, 'start and end must be whole numbers with 0 <= start <= end');
+  }
+  return jsonResponse({ log: log.slug, start, timestamps: Array.from({ length: end - start }, (_, i) => log.timestampAt(start + i)) });
+}
 
 async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; response: SimResponse }> {
   let body: Buffer;
@@ -77,6 +95,7 @@ export async function handleAdmin(backend: AdminBackend, path: string, req: Inco
     backend.append(parsed.data.count, parsed.data.log === '*' ? undefined : parsed.data.log);
     return jsonResponse({ ok: true, sizes: Object.fromEntries(backend.logs.map((l) => [l.slug, l.publishedSize])) });
   }
-  if (path === 'logs' || path === 'faults' || path === 'append') return textError(405, 'method not allowed');
+  if (path === 'timestamps' && req.method === 'GET') return timestamps(backend, req);
+  if (path === 'logs' || path === 'faults' || path === 'append' || path === 'timestamps') return textError(405, 'method not allowed');
   return notFound();
 }

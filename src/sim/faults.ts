@@ -27,7 +27,7 @@ export const faultSpecSchema = z.strictObject({
   /** HTTP 5xx with a short text body (default 500). */
   serverError: z.strictObject({ ...trigger, status: z.number().int().min(500).max(599).optional() }).optional(),
   /** HTTP 429; Retry-After only when retryAfterSeconds is given (DigiCert sends none). */
-  rateLimit: z.strictObject({ ...trigger, retryAfterSeconds: z.number().int().min(0).max(86_400).optional() }).optional(),
+  rateLimit: z.strictObject({ ...trigger, retryAfterSeconds: z.number().int().min(0).max(315_360_000).optional() }).optional(),
   /** Answer after a delay (combines with the other faults). */
   delay: z.strictObject({ ...trigger, ms: z.number().int().min(1).max(600_000) }).optional(),
   /** TCP reset instead of an answer. */

@@ -17,13 +17,14 @@ export class Backoff {
 
   /**
    * Delay before the next retry. A server-given Retry-After is honoured as a floor, since retrying
-   * earlier only earns another 429.
+   * earlier only earns another 429, but only up to maxMs: a log asking for days (or for more than
+   * a timer can hold, which Node turns into 1 ms) is asked again after maxMs.
    */
   next(retryAfterMs?: number): number {
     const ceiling = Math.min(this.options.maxMs, this.options.baseMs * 2 ** this.attempt);
     this.attempt++;
     const jittered = Math.floor((this.options.random ?? Math.random)() * ceiling);
-    return Math.max(jittered, retryAfterMs ?? 0, 1);
+    return Math.max(jittered, Math.min(retryAfterMs ?? 0, this.options.maxMs), 1);
   }
 
   reset(): void {
@@ -31,11 +32,15 @@ export class Backoff {
   }
 }
 
+/** The longest delay setTimeout keeps; above it Node fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** setTimeout as a promise that an AbortSignal ends early (resolving, not rejecting). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    // Longer waits are cut to the longest a timer holds, never turned into a 1 ms one.
+    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
     function done(): void {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);

@@ -180,6 +180,14 @@ void describe('simulator: fault injection', () => {
     assert.equal(rfc.publishedSize, 303);
     assert.equal((await getJson<{ tree_size: number }>(sth)).tree_size, 303);
     assert.ok(Array.isArray(await getJson<unknown[]>(`${sim.url}admin/logs`)));
+
+    // Each entry's own timestamp, as its MerkleTreeLeaf carries it.
+    const stamps = await getJson<{ timestamps: number[] }>(`${sim.url}admin/timestamps?log=${rfc.slug}&start=300&end=303`);
+    const leaves = await getJson<{ entries: { leaf_input: string }[] }>(`${rfc.urls.url}ct/v1/get-entries?start=300&end=302`);
+    assert.deepEqual(stamps.timestamps, leaves.entries.map((e) => decodeMerkleTreeLeaf(Buffer.from(e.leaf_input, 'base64')).timestamp));
+    assert.equal((await httpRequest(`${sim.url}admin/timestamps?log=no-such-log`)).status, 404);
+    assert.equal((await httpRequest(`${sim.url}admin/timestamps?log=${rfc.slug}&start=5&end=2`)).status, 400);
+    assert.equal((await httpRequest(`${sim.url}admin/timestamps?log=${rfc.slug}&start=x`)).status, 400);
   });
 
   void it('is not crashed by bad input', async () => {

@@ -1,5 +1,5 @@
 /** The whole path on loopback for tests: simulator → ingest → server. */
-import { Ingest } from '../../src/ingest/ingest.js';
+import { Ingest, type IngestOptions } from '../../src/ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../../src/server/server.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/simulator.js';
 import { waitFor } from './wait.js';
@@ -18,9 +18,10 @@ export interface Stack {
 export async function startStack(
   simOptions: SimulatorOptions = {},
   serverOptions: Partial<Omit<ServerOptions, 'status'>> = {},
+  ingestOptions: Partial<Pick<IngestOptions, 'follower' | 'logger'>> = {},
 ): Promise<Stack> {
   const sim = await startSimulator({ rfc6962Logs: 1, tiledLogs: 1, ...simOptions });
-  const ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, follower: { pollIntervalMs: 50 } });
+  const ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, ...ingestOptions, follower: { pollIntervalMs: 50, ...ingestOptions.follower } });
   const server = new StreamServer({ host: '127.0.0.1', port: 0, ...serverOptions, status: () => ingest.status() });
   ingest.onEvent((e) => server.publish(e));
   await ingest.start();
