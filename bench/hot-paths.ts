@@ -8,6 +8,7 @@
 import { decodeDataTile, decodeRfc6962Entry, encodeMerkleTreeLeaf, encodePrecertExtraData, encodeTileLeaf, leafIndexExtension } from '../src/ct/leaf.js';
 import type { LogDescriptor } from '../src/ct/log-list.js';
 import { buildEvent } from '../src/ingest/event.js';
+import { EventHistory } from '../src/router/history.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
@@ -37,6 +38,10 @@ const events = items.map((it, i) => {
   return buildEvent(log, entry, parseCertificate(entry.leafDer), entry.chainDers.map((d) => cache.get(d)), i + 1, Date.now());
 });
 
+/** A history that keeps dropping (as a full one does): each push encodes, copies and frees. */
+const history = new EventHistory({ maxEvents: 10_000, maxAgeMs: Number.MAX_SAFE_INTEGER, maxBytes: 4 * 1024 * 1024 });
+let nextSeq = 1;
+
 /** Runs `op` over the inputs for about `secondsPerRow` and returns ns per operation. */
 function measure(op: (i: number) => unknown): number {
   let sink = 0;
@@ -63,6 +68,8 @@ const rows: [string, number][] = [
   ['serialize full', measure((i) => serializeFull(events[i]!))],
   ['serialize lite', measure((i) => serializeLite(events[i]!))],
   ['serialize domains-only', measure((i) => serializeDomains(events[i]!))],
+  ['keep in the resume history (record, copy, drop oldest)', measure((i) => history.push({ ...events[i]!, seq: nextSeq++ }))],
+  ['rebuild from the history, lite (parse + serialize)', measure(() => history.get(nextSeq - 1 - ((nextSeq * 7) % 1000))!.message('lite'))],
 ];
 console.log(`node ${process.version}, ${secondsPerRow}s per row, 256 generated precertificates with chains\n`);
 console.log(`${'operation'.padEnd(58)}${'ns/op'.padStart(10)}`);
