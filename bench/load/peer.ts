@@ -67,6 +67,7 @@ function procStats(pid: number): { userMicros: number; systemMicros: number; max
 
 export interface PeerProcess {
   port: number;
+  pid: number;
   stats: () => Promise<ServerStats>;
   /** Messages the peer dropped for clients whose buffer was full (its skipped_certs counter), so far. */
   drops: () => Promise<number>;
@@ -102,6 +103,7 @@ export async function startPeerProcess(logListUrl: string, log: (line: string) =
   const pid = child.pid!;
   return {
     port,
+    pid,
     stats: async () => {
       const text = await metrics(port);
       const p = procStats(pid);

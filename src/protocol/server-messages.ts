@@ -145,10 +145,15 @@ export const fullCertificateUpdateMessageSchema = certificateUpdateMessageSchema
   data: certificateUpdateDataSchema.extend({ leaf_cert: fullLeafCertSchema, chain: z.array(fullChainCertSchema) }),
 });
 
-/** certificate_update as the lite channel sends it: no chain and no DER, as CaliDog's server and certstream-server-go. */
+/** certificate_update as the lite channel sends it: no chain, no DER, no embedded SCT list (as certstream-server-go). */
 export const liteCertificateUpdateMessageSchema = certificateUpdateMessageSchema.extend({
   data: certificateUpdateDataSchema.extend({
-    leaf_cert: leafCertSchema.extend({ as_der: z.never().optional() }),
+    leaf_cert: leafCertSchema.extend({
+      as_der: z.never().optional(),
+      extensions: certStreamExtensionsSchema.refine((e) => !('ctlSignedCertificateTimestamp' in e), {
+        error: 'ctlSignedCertificateTimestamp is not sent on lite',
+      }),
+    }),
     chain: z.never().optional().describe('Not sent on the lite channel.'),
   }),
 });

@@ -1,0 +1,180 @@
+/**
+ * Footprint: what a new user's server costs in memory, side by side in one run on one simulator.
+ * `certstream-ts serve` with its defaults (as `npm start` runs it), the same with `--history-memory 0`
+ * (no resume), and certstream-server-go (built from ../shared; skipped with a line when absent), each
+ * with the same number of lite clients, for many minutes. Samples every server's RSS from /proc and
+ * counts what its clients receive (messages, bytes: the average lite message size).
+ *
+ *   npm run bench -- footprint [--minutes 30] [--rate 500] [--clients 100] [--servers ours,ours-no-history,go]
+ *     [--sample-seconds 10] [--out FILE (default bench/reports/footprint-<time>.json)]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { CLI } from '../test/support/process.js';
+import { freePort } from '../test/support/free-port.js';
+import type { FootprintCounts, FootprintWorkerInput } from './footprint-worker.js';
+import { peerDir, startPeerProcess } from './load/peer.js';
+import { startSimulatorProcess } from './load/processes.js';
+
+const SERVERS = ['ours', 'ours-no-history', 'go'] as const;
+type ServerName = (typeof SERVERS)[number];
+const MiB = 1024 * 1024;
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    rate: { type: 'string', default: '500' },
+    clients: { type: 'string', default: '100' },
+    servers: { type: 'string', default: SERVERS.join(',') },
+    'sample-seconds': { type: 'string', default: '10' },
+    out: { type: 'string' },
+  },
+});
+const minutes = Number(values.minutes);
+const clients = Number(values.clients);
+const sampleSeconds = Number(values['sample-seconds']);
+const wanted = values.servers.split(',').map((s) => s.trim()) as ServerName[];
+for (const name of wanted) {
+  if (!SERVERS.includes(name)) {
+    console.error(`unknown server ${name}; choose from ${SERVERS.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+/** Resident set size of a process now, from /proc (any process: ours or the Go peer). */
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+interface RunningServer {
+  name: ServerName;
+  pid: number;
+  port: number;
+  stop(): void;
+}
+
+/** `certstream-ts serve` exactly as a user starts it, plus the flags given; resolves once it answers /healthz. */
+async function startServe(name: ServerName, logListUrl: string, extra: string[]): Promise<RunningServer> {
+  const port = await freePort();
+  const stateDir = await mkdtemp(join(tmpdir(), 'certstream-footprint-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'serve', '--log-list', logListUrl, '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extra],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch (err) {
+      if (child.exitCode !== null || attempt > 300) throw new Error(`${name} did not start: ${String(err)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { name, pid: child.pid!, port, stop: () => void child.kill('SIGTERM') };
+}
+
+class ClientGroup {
+  private readonly worker: Worker;
+  private pending: ((counts: FootprintCounts) => void) | undefined;
+
+  constructor(port: number) {
+    const input: FootprintWorkerInput = { port, path: '/', clients };
+    this.worker = new Worker(new URL('./footprint-worker.js', import.meta.url), { workerData: input });
+    this.worker.on('message', (counts: FootprintCounts) => this.pending?.(counts));
+    this.worker.on('error', (err) => console.error('client worker failed:', err));
+  }
+
+  counts(): Promise<FootprintCounts> {
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      this.worker.postMessage('report');
+    });
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+interface Sample {
+  seconds: number;
+  rssMiB: Record<string, number>;
+}
+
+const loadAverageBefore = loadavg();
+const sim = await startSimulatorProcess(['--rate', values.rate, '--tiled-logs', '0', '--seed', 'footprint']);
+const servers: RunningServer[] = [];
+const groups = new Map<string, ClientGroup>();
+const samples: Sample[] = [];
+try {
+  for (const name of wanted) {
+    if (name === 'go') {
+      if (!peerDir) {
+        console.log('go: skipped (no ../shared/peers/certstream-server-go beside the project)');
+        continue;
+      }
+      const peer = await startPeerProcess(sim.logListUrl, (line) => console.log(line));
+      servers.push({ name, pid: peer.pid, port: peer.port, stop: peer.stop });
+    } else {
+      servers.push(await startServe(name, sim.logListUrl, name === 'ours-no-history' ? ['--history-memory', '0'] : []));
+    }
+  }
+  for (const server of servers) groups.set(server.name, new ClientGroup(server.port));
+  const names = servers.map((s) => s.name);
+  console.log(`footprint: ${minutes} min, simulator at ${values.rate} entries/s (RFC 6962 logs), ${clients} lite clients per server; load ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`minute  ${names.map((n) => `${n} RSS MiB`.padStart(24)).join('')}`);
+  const startMs = Date.now();
+  while (Date.now() - startMs < minutes * 60_000) {
+    const sample: Sample = { seconds: Math.round((Date.now() - startMs) / 1000), rssMiB: {} };
+    for (const server of servers) sample.rssMiB[server.name] = rssBytes(server.pid) / MiB;
+    samples.push(sample);
+    console.log(`${(sample.seconds / 60).toFixed(1).padStart(6)}  ${names.map((n) => sample.rssMiB[n]!.toFixed(1).padStart(24)).join('')}`);
+    await new Promise((r) => setTimeout(r, sampleSeconds * 1000));
+  }
+  const results: Record<string, { rssLastThirdMiB: number; rssMaxMiB: number; lastThirdGrowthPercent: number; counts: FootprintCounts; avgLiteBytes: number }> = {};
+  for (const server of servers) {
+    const counts = await groups.get(server.name)!.counts();
+    const series = samples.map((s) => s.rssMiB[server.name]!);
+    const lastThird = series.slice(Math.floor((series.length * 2) / 3));
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    results[server.name] = {
+      rssLastThirdMiB: mean(lastThird),
+      rssMaxMiB: Math.max(...series),
+      lastThirdGrowthPercent: lastThird.length >= 6 ? (mean(lastThird.slice(-3)) / mean(lastThird.slice(0, 3)) - 1) * 100 : NaN,
+      counts,
+      avgLiteBytes: counts.certificates === 0 ? 0 : counts.certificateBytes / counts.certificates,
+    };
+  }
+  const loadAverageAfter = loadavg();
+  console.log(`\nserver              RSS last third  RSS max  growth last third  certs/client  avg lite bytes  closed`);
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(18)}  ${r.rssLastThirdMiB.toFixed(1).padStart(14)}  ${r.rssMaxMiB.toFixed(1).padStart(7)}  ${r.lastThirdGrowthPercent.toFixed(1).padStart(16)}%` +
+        `  ${(r.counts.certificates / clients).toFixed(0).padStart(12)}  ${r.avgLiteBytes.toFixed(0).padStart(14)}  ${String(r.counts.closed).padStart(6)}`,
+    );
+  }
+  console.log(`load average before ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`);
+  const report = {
+    version: 1,
+    kind: 'footprint',
+    date: new Date().toISOString(),
+    options: { minutes, rate: Number(values.rate), clients, servers: names },
+    machine: { cpus: cpus().length, node: process.version, loadAverageBefore, loadAverageAfter },
+    samples,
+    results,
+  };
+  const out = values.out ?? `bench/reports/footprint-${report.date.replace(/[:.]/g, '-')}.json`;
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(report, null, 2) + '\n');
+  console.log(`report written to ${out}`);
+} finally {
+  await Promise.all([...groups.values()].map((g) => g.stop()));
+  for (const server of servers) server.stop();
+  sim.stop();
+}
