@@ -59,13 +59,19 @@ interface RunningServer {
   stop(): void;
 }
 
-/** `certstream-ts serve` exactly as a user starts it, plus the flags given; resolves once it answers /healthz. */
+/** The node flags of `npm start` (package.json's start script), so the server runs as a user starts it. */
+function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+/** `certstream-ts serve` exactly as `npm start` runs it, plus the flags given; resolves once it answers /healthz. */
 async function startServe(name: ServerName, logListUrl: string, extra: string[]): Promise<RunningServer> {
   const port = await freePort();
   const stateDir = await mkdtemp(join(tmpdir(), 'certstream-footprint-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [CLI, 'serve', '--log-list', logListUrl, '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extra],
+    [...startScriptNodeFlags(), CLI, 'serve', '--log-list', logListUrl, '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extra],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (let attempt = 0; ; attempt++) {

@@ -1,7 +1,6 @@
 /** `certstream-ts demo` (`npm run demo`): the simulator and the server together, no internet needed. */
 import type { Command } from 'commander';
 import { serveDefaults } from '../config/serve-schema.js';
-import { startSimulator } from '../sim/simulator.js';
 import { runUntilSignalled, startServe } from './serve.js';
 import { intOption } from './options.js';
 
@@ -17,6 +16,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--port <port>', 'port for the WebSocket server', intOption(0, 65535), 8080)
     .option('--rate <entries>', 'simulated entries per second', intOption(1), 20)
     .action(async (options: DemoOptions) => {
+      const { startSimulator } = await import('../sim/simulator.js'); // loaded only when simulating
       const sim = await startSimulator({ rate: options.rate });
       const running = await startServe({
         ...serveDefaults(),

@@ -1,5 +1,9 @@
-#!/usr/bin/env node
-/** The `certstream-ts` command: one binary, one subcommand per role. */
+#!/usr/bin/env -S node --max-semi-space-size=4
+/**
+ * The `certstream-ts` command: one binary, one subcommand per role. V8's young generation is capped
+ * at 2 x 4 MB (the default grows to 2 x 16 MB): a stream server's garbage dies young, so scavenges stay
+ * cheap, and the process needs ~15 MB less (bench/RESULTS.md, "Footprint"). `npm start` passes the same.
+ */
 import { Command } from 'commander';
 import { registerServeCommand } from './serve.js';
 import { registerSimulateCommand } from './simulate.js';

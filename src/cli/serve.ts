@@ -7,7 +7,7 @@ import { Ingest } from '../ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../server/server.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
-import { startClusterRole, type RunningCluster } from '../cluster/roles.js';
+import type { RunningCluster } from '../cluster/roles.js';
 import { startCatchUpProgress } from './catch-up-progress.js';
 
 /** The validated config; stateDir null (from code only) keeps cursors in memory. */
@@ -70,6 +70,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
 /** Starts this process's cluster role(s) on NATS JetStream (options.nats set). */
 export async function startClusterServe(options: ServeOptions & { nats: string }): Promise<RunningCluster & { logger: Logger }> {
   const logger = createLogger(options.logLevel, { format: options.logFormat });
+  // Loaded only in cluster mode: the NATS client is memory a single process does not need.
+  const { startClusterRole } = await import('../cluster/roles.js');
   const running = await startClusterRole({
     role: options.role,
     cluster: { servers: options.nats, stream: options.natsStream },

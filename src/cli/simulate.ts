@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { addConfigOptions, loadConfigOrExit } from '../config/commander.js';
 import { SIMULATE_ENV_PREFIX, simulateConfigSchema } from '../config/simulate-schema.js';
-import { startSimulator } from '../sim/simulator.js';
 import { untilStopSignal } from '../util/signals.js';
 
 export function registerSimulateCommand(program: Command): void {
@@ -12,6 +11,7 @@ export function registerSimulateCommand(program: Command): void {
   addConfigOptions(command, simulateConfigSchema, SIMULATE_ENV_PREFIX)
     .action(async (flags: Record<string, unknown>) => {
       const options = loadConfigOrExit('simulate', simulateConfigSchema, SIMULATE_ENV_PREFIX, flags);
+      const { startSimulator } = await import('../sim/simulator.js'); // loaded only when simulating
       const sim = await startSimulator({
         host: options.host,
         port: options.port,

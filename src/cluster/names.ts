@@ -1,7 +1,14 @@
 /**
  * Names a cluster shares in NATS, all derived from the stream name so that two clusters can use one
  * NATS server side by side: the stream and its subjects (one per log), the KV buckets, message ids.
+ * Free of imports, so the configuration can name cluster settings without loading the NATS client.
  */
+/** The stream used when none is named. */
+export const DEFAULT_STREAM = 'CERTSTREAM';
+
+export const CLUSTER_ROLES = ['all', 'ingest', 'edge'] as const;
+export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+
 export interface ClusterNames {
   stream: string;
   /** Subject filter covering every log's subject. */

@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from '../util/logger.js';
-import { clusterNames, type ClusterNames } from './names.js';
+import { clusterNames, DEFAULT_STREAM, type ClusterNames } from './names.js';
 
 export interface ClusterOptions {
   /** NATS server URL(s), comma-separated. */
@@ -26,7 +26,7 @@ export interface ClusterOptions {
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: Omit<ClusterOptions, 'servers' | 'clientName'> = {
-  stream: 'CERTSTREAM',
+  stream: DEFAULT_STREAM,
   maxAgeMs: 60 * 60_000,
   duplicateWindowMs: 10 * 60_000,
   replicas: 1,

@@ -13,9 +13,10 @@ import { KvCursorStore } from './kv-cursors.js';
 import { connectCluster, DEFAULT_CLUSTER_OPTIONS, type ClusterConnection, type ClusterOptions } from './nats.js';
 import { StreamPublisher } from './publisher.js';
 import { publishStatus, StatusBoard } from './status-board.js';
+import type { ClusterRole } from './names.js';
 
-export const CLUSTER_ROLES = ['all', 'ingest', 'edge'] as const;
-export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+export { CLUSTER_ROLES, type ClusterRole } from './names.js';
+
 
 export interface ClusterRoleOptions {
   role: ClusterRole;

@@ -1,7 +1,6 @@
 /** Every option of `certstream-ts serve`, defined once: flag, env var, config-file key and default derive from here. */
 import { z } from 'zod';
-import { DEFAULT_CLUSTER_OPTIONS } from '../cluster/nats.js';
-import { CLUSTER_ROLES } from '../cluster/roles.js';
+import { CLUSTER_ROLES, DEFAULT_STREAM } from '../cluster/names.js';
 import { DEFAULT_FOLLOWER_OPTIONS } from '../ct/follower.js';
 import { DEFAULT_LOG_LIST_URL } from '../ct/log-list.js';
 import { DEFAULT_SERVER_OPTIONS } from '../server/server.js';
@@ -54,7 +53,7 @@ export const serveConfigSchema = z.strictObject({
     description: 'cluster role: all = ingest and serve clients, ingest = follow logs only, edge = serve clients only',
     valueName: 'role',
   }),
-  natsStream: option(streamName().default(DEFAULT_CLUSTER_OPTIONS.stream), { description: 'JetStream stream carrying certificates in cluster mode', valueName: 'name' }),
+  natsStream: option(streamName().default(DEFAULT_STREAM), { description: 'JetStream stream carrying certificates in cluster mode', valueName: 'name' }),
 });
 
 export type ServeConfig = z.output<typeof serveConfigSchema>;

@@ -81,6 +81,12 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   rateLimitCloseAfter: 500,
 };
 
+/** The process's memory in bytes, for /healthz: resident set, V8 heap in use, and off-heap buffers. */
+function processMemory(): { rss: number; heapUsed: number; external: number; arrayBuffers: number } {
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, external, arrayBuffers };
+}
+
 /** How often connections are checked against maxBackpressure. */
 const BACKPRESSURE_SWEEP_MS = 50;
 /** uWS drops a connection outright at this multiple of maxBackpressure. */
@@ -158,7 +164,7 @@ export class StreamServer {
     addHttpRoutes(this.app, {
       recent: (n) => this.latest.slice(-n),
       latestCount: this.options.latestCount,
-      health: () => ({ status: 'ok', connections: this.connections, history: this.history.stats(), logs: this.options.status() }),
+      health: () => ({ status: 'ok', connections: this.connections, history: this.history.stats(), memory: processMemory(), logs: this.options.status() }),
       metrics: this.metrics,
       logger: this.logger,
     });
