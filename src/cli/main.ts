@@ -5,18 +5,25 @@
  * cheap, and the process needs ~15 MB less (bench/RESULTS.md, "Footprint"). `npm start` passes the same.
  */
 import { Command } from 'commander';
-import { registerServeCommand } from './serve.js';
-import { registerSimulateCommand } from './simulate.js';
-import { registerDemoCommand } from './demo.js';
-import { registerWatchCommand } from './watch.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each subcommand's module, loaded only when that subcommand runs (or for the full help): `serve`
+ * then never loads the client library, the simulator or the NATS client it does not use.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  serve: async () => (await import('./serve.js')).registerServeCommand,
+  simulate: async () => (await import('./simulate.js')).registerSimulateCommand,
+  demo: async () => (await import('./demo.js')).registerDemoCommand,
+  watch: async () => (await import('./watch.js')).registerWatchCommand,
+};
 
 const program = new Command('certstream-ts')
   .description('Certificate Transparency streaming server (CertStream-compatible)')
   .showHelpAfterError();
-registerServeCommand(program);
-registerSimulateCommand(program);
-registerDemoCommand(program);
-registerWatchCommand(program);
+const named = process.argv[2] === undefined ? undefined : COMMANDS[process.argv[2]];
+for (const load of named ? [named] : Object.values(COMMANDS)) (await load())(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`certstream-ts: ${err instanceof Error ? err.message : String(err)}`);
