@@ -304,12 +304,25 @@ export abstract class LogFollower {
     }
   }
 
-  /** Fetches up to `parallelism` chunks at once and delivers them in order. */
+  /**
+   * Keeps up to `parallelism` chunks in flight up to the head, delivering each in index order as soon
+   * as it is in (a chunk never waits for a whole window), and plans the next chunk as each one is
+   * delivered, until a head poll is due.
+   */
   private async fetchWindow(): Promise<void> {
-    const chunks = this.planChunks(this.next, this.limit).slice(0, this.options.parallelism);
-    const results = chunks.map((chunk) => this.fetchWhole(chunk));
+    const inFlight: Promise<ChunkItem[] | undefined>[] = [];
+    let planned = this.next;
+    const plan = (): void => {
+      const free = this.options.parallelism - inFlight.length;
+      if (free <= 0 || planned >= this.limit) return;
+      for (const chunk of this.planChunks(planned, this.limit).slice(0, free)) {
+        inFlight.push(this.fetchWhole(chunk));
+        planned = chunk.end;
+      }
+    };
+    plan();
     let sliceStart = performance.now();
-    for (const pending of results) {
+    for (let pending = inFlight.shift(); pending !== undefined; pending = inFlight.shift()) {
       const items = await pending;
       if (items === undefined) return;
       for (const item of items) {
@@ -322,6 +335,9 @@ export abstract class LogFollower {
         }
       }
       this.hooks.onProgress(this.log, this.next);
+      if (this.stopped || Date.now() >= this.pacer.nextPollAt()) continue; // drain, then poll the head
+      if (this.options.downstreamReady) await this.options.downstreamReady();
+      plan();
     }
   }
 
