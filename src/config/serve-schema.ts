@@ -16,10 +16,10 @@ export const serveConfigSchema = z.strictObject({
   port: option(wholeNumber(0, 65535).default(DEFAULT_SERVER_OPTIONS.port), { description: 'port to listen on', valueName: 'port' }),
   stateDir: option(text().default('./state'), { description: 'folder for per-log cursors (resume after restart)', valueName: 'dir' }),
   maxCatchUp: option(wholeNumber(0).default(DEFAULT_FOLLOWER_OPTIONS.maxCatchUp), {
-    description: 'entries per log caught up after a restart before skipping ahead',
+    description: 'entries per log read at most after a restart or a head that jumps; older ones are skipped (counted)',
     valueName: 'entries',
   }),
-  pollInterval: option(wholeNumber(100).default(DEFAULT_FOLLOWER_OPTIONS.pollIntervalMs), { description: 'how often each log head is polled, in ms', valueName: 'ms' }),
+  pollInterval: option(wholeNumber(100).default(DEFAULT_FOLLOWER_OPTIONS.pollIntervalMs), { description: 'head poll interval of an idle log, in ms (a growing log is polled just after each new head)', valueName: 'ms' }),
   parallelism: option(wholeNumber(1, 64).default(DEFAULT_FOLLOWER_OPTIONS.parallelism), { description: 'requests in flight per log', valueName: 'n' }),
   logLevel: option(oneOf(['debug', 'info', 'warn', 'error', 'silent']).default('info'), { description: 'least severe log level written', valueName: 'level' }),
   logFormat: option(oneOf(['json', 'pretty', 'auto']).default('auto'), {

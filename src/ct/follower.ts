@@ -54,7 +54,10 @@ export interface FollowerOptions {
   maxCatchUp: number;
   /** Head poll interval once a log has been idle for a while (its longest). */
   pollIntervalMs: number;
-  /** Head poll interval while a log grows (capped by pollIntervalMs; slowed by the log's 429s). */
+  /**
+   * Head poll interval while a log grows and its next head cannot be predicted yet (src/ct/poll-pacer.ts;
+   * capped by pollIntervalMs, slowed by the log's 429s).
+   */
   fastPollIntervalMs: number;
   /** Requests in flight per log. */
   parallelism: number;
@@ -95,7 +98,7 @@ export interface FollowerStatus {
   lastEntryAt: number | null;
   /** Learned maximum entries per request (RFC 6962) or tile width (static-ct). */
   batchLimit: number | null;
-  /** The current head poll interval (fast while the log grows, slower when idle or rate limited). */
+  /** The wait before the next head poll as of the last one (about the log's cadence while it grows). */
   pollIntervalMs: number;
   /** While in backoff: the wait before the next attempt. */
   retryInMs: number | null;
@@ -170,8 +173,8 @@ export abstract class LogFollower {
   protected abstract fetchChunk(chunk: Chunk, signal: AbortSignal, attempt: number): Promise<ChunkItem[]>;
 
   /**
-   * The tree size of a head answer: `verify` checks and parses it, unless it is byte for byte the
-   * last answer that verified (most fast polls see an unchanged head).
+   * The head in a head answer: `verify` checks and parses it, unless the answer is byte for byte the
+   * last one that verified (polls for a late head see an unchanged one).
    */
   protected verifiedHead(body: Buffer, verify: () => SeenHead): SeenHead {
     if (this.lastHead?.body.equals(body)) return this.lastHead.head;
@@ -304,12 +307,25 @@ export abstract class LogFollower {
     }
   }
 
-  /** Fetches up to `parallelism` chunks at once and delivers them in order. */
+  /**
+   * Keeps up to `parallelism` chunks in flight up to the head, delivering each in index order as soon
+   * as it is in (a chunk never waits for a whole window), and plans the next chunk as each one is
+   * delivered, until a head poll is due.
+   */
   private async fetchWindow(): Promise<void> {
-    const chunks = this.planChunks(this.next, this.limit).slice(0, this.options.parallelism);
-    const results = chunks.map((chunk) => this.fetchWhole(chunk));
+    const inFlight: Promise<ChunkItem[] | undefined>[] = [];
+    let planned = this.next;
+    const plan = (): void => {
+      const free = this.options.parallelism - inFlight.length;
+      if (free <= 0 || planned >= this.limit) return;
+      for (const chunk of this.planChunks(planned, this.limit).slice(0, free)) {
+        inFlight.push(this.fetchWhole(chunk));
+        planned = chunk.end;
+      }
+    };
+    plan();
     let sliceStart = performance.now();
-    for (const pending of results) {
+    for (let pending = inFlight.shift(); pending !== undefined; pending = inFlight.shift()) {
       const items = await pending;
       if (items === undefined) return;
       for (const item of items) {
@@ -322,6 +338,9 @@ export abstract class LogFollower {
         }
       }
       this.hooks.onProgress(this.log, this.next);
+      if (this.stopped || Date.now() >= this.pacer.nextPollAt()) continue; // drain, then poll the head
+      if (this.options.downstreamReady) await this.options.downstreamReady();
+      plan();
     }
   }
 

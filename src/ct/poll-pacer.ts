@@ -1,10 +1,11 @@
 /**
  * When to poll a log's head next. Logs sign heads on a cadence (every second, every few seconds),
  * and each head carries the log's timestamp, so while a log grows the pacer predicts the next head
- * (last head's timestamp + the shortest gap seen between heads + the shortest delay with which we
- * ever saw a head, which absorbs clock skew) and polls just after it: about one poll per head, seen
- * within tens of ms. A head that is late is polled for in short steps for one fast interval, then
- * every fast interval. A log idle for a while is polled at the idle interval. Rate limits are
+ * (last head's timestamp + the usual gap between heads + the shortest delay with which we saw a
+ * head, which absorbs clock skew) and polls then, a little early: one or two polls per head, each
+ * head seen within tens of ms. Polling a little early keeps the delay estimate honest (polls that
+ * always come late would only ever measure their own lateness). A head that is late is polled for
+ * in short steps for one fast interval, then every fast interval. A log idle for a while is polled at the idle interval. Rate limits are
  * honoured: each 429 doubles the log's fastest interval for good (up to the idle one), and a
  * rate-limited log is never polled in short steps.
  */
@@ -22,10 +23,10 @@ export interface SeenHead {
   timestamp: number;
 }
 
-/** Poll this long after the predicted head, so that it is there. */
-const MARGIN_MS = 15;
+/** Poll this much before the predicted head. */
+const EARLY_MS = 10;
 /** Shortest step between polls for a late head. */
-const MIN_STEP_MS = 40;
+const MIN_STEP_MS = 25;
 /** Gaps and delays remembered for the estimates. */
 const KEPT = 8;
 
@@ -39,7 +40,7 @@ export class PollPacer {
   private lastGrowthAt = -Infinity;
   private lastTreeSize = -1;
   private lastHeadTimestamp: number | undefined;
-  /** Recent gaps between successive heads' timestamps (the shortest is the log's cadence). */
+  /** Recent gaps between successive heads' timestamps (their median is the log's cadence). */
   private readonly gaps: number[] = [];
   /** Recent delays from a head's timestamp to our first sight of it (the shortest: skew + transfer). */
   private readonly delays: number[] = [];
@@ -73,9 +74,10 @@ export class PollPacer {
   /** When the next head is expected to be readable, on our clock; undefined without a cadence yet. */
   private predictedHeadAt(): number | undefined {
     if (this.lastHeadTimestamp === undefined || this.gaps.length === 0) return undefined;
-    const cadence = Math.min(...this.gaps);
+    const sorted = [...this.gaps].sort((a, b) => a - b);
+    const cadence = sorted[Math.floor(sorted.length / 2)]!;
     if (cadence <= 0) return undefined;
-    return this.lastHeadTimestamp + cadence + Math.min(...this.delays) + MARGIN_MS;
+    return this.lastHeadTimestamp + cadence + Math.min(...this.delays) - EARLY_MS;
   }
 
   /** No growth seen for a while (as of the last poll). */
@@ -89,7 +91,7 @@ export class PollPacer {
     if (this.idle) return last + this.options.idleMs;
     const predicted = this.predictedHeadAt();
     if (predicted === undefined) return last + this.floorMs;
-    const shortest = this.limited ? this.floorMs : Math.max(MIN_STEP_MS, this.floorMs / 4);
+    const shortest = this.limited ? this.floorMs : Math.max(MIN_STEP_MS, this.floorMs / 8);
     if (last < predicted) return Math.min(Math.max(predicted, last + shortest), last + this.options.idleMs);
     // The head is late: short steps for one fast interval, then the fast interval.
     return last + (last - predicted >= this.floorMs ? this.floorMs : shortest);

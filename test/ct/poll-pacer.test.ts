@@ -19,11 +19,11 @@ describe('head poll pacing', () => {
     assert.equal(pacer.nextPollAt(), 2_255, 'the fast interval');
     pacer.headSeen(head(2), 2_255);
     pacer.headSeen(head(3), 3_003);
-    // Cadence 1,000 ms, quickest sighting 3 ms after a head was signed, plus the margin.
-    assert.equal(pacer.nextPollAt(), 4_000 + 3 + 15);
-    pacer.headSeen(head(4), 4_018);
-    assert.equal(pacer.nextPollAt(), 5_018);
-    assert.equal(pacer.intervalMs(), 1_000);
+    // Cadence 1,000 ms, quickest sighting 3 ms after a head was signed, a little early.
+    assert.equal(pacer.nextPollAt(), 4_000 + 3 - 10);
+    pacer.headSeen(head(4), 4_001);
+    assert.equal(pacer.nextPollAt(), 4_991);
+    assert.equal(pacer.intervalMs(), 990);
   });
 
   it('absorbs clock skew: the prediction follows the shortest delay seen', () => {
@@ -32,7 +32,7 @@ describe('head poll pacing', () => {
     pacer.headSeen(head(0, 1_000, skew), 0);
     pacer.headSeen(head(1, 1_000, skew), 1_000);
     pacer.headSeen(head(2, 1_000, skew), 2_000);
-    assert.equal(pacer.nextPollAt(), 3_000 + 15);
+    assert.equal(pacer.nextPollAt(), 3_000 - 10);
   });
 
   it('steps quickly for a late head, for one fast interval, then polls at the fast interval', () => {
@@ -40,9 +40,9 @@ describe('head poll pacing', () => {
     pacer.headSeen(head(0), 0);
     pacer.headSeen(head(1), 1_000);
     pacer.headSeen(head(2), 2_000);
-    assert.equal(pacer.nextPollAt(), 3_015);
-    pacer.headSeen(head(2), 3_015); // not there yet
-    assert.equal(pacer.nextPollAt(), 3_015 + 62.5);
+    assert.equal(pacer.nextPollAt(), 2_990);
+    pacer.headSeen(head(2), 2_990); // not there yet
+    assert.equal(pacer.nextPollAt(), 2_990 + 31.25);
     pacer.headSeen(head(2), 3_300); // late by more than a fast interval
     assert.equal(pacer.nextPollAt(), 3_550);
   });
