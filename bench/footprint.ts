@@ -111,6 +111,21 @@ class ClientGroup {
 interface Sample {
   seconds: number;
   rssMiB: Record<string, number>;
+  /** Ours only: what /healthz says of the process (V8 heap in use, off-heap buffers) and of its history. */
+  detail: Record<string, { heapUsedMiB: number; arrayBuffersMiB: number; historyEvents: number; historyMiB: number }>;
+}
+
+/** Heap, buffers and history of one of our servers, from its /healthz. */
+async function healthDetail(port: number): Promise<Sample['detail'][string] | undefined> {
+  try {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+      memory: { heapUsed: number; arrayBuffers: number };
+      history: { events: number; bytes: number };
+    };
+    return { heapUsedMiB: health.memory.heapUsed / MiB, arrayBuffersMiB: health.memory.arrayBuffers / MiB, historyEvents: health.history.events, historyMiB: health.history.bytes / MiB };
+  } catch {
+    return undefined;
+  }
 }
 
 const loadAverageBefore = loadavg();
@@ -137,10 +152,17 @@ try {
   console.log(`minute  ${names.map((n) => `${n} RSS MiB`.padStart(24)).join('')}`);
   const startMs = Date.now();
   while (Date.now() - startMs < minutes * 60_000) {
-    const sample: Sample = { seconds: Math.round((Date.now() - startMs) / 1000), rssMiB: {} };
-    for (const server of servers) sample.rssMiB[server.name] = rssBytes(server.pid) / MiB;
+    const sample: Sample = { seconds: Math.round((Date.now() - startMs) / 1000), rssMiB: {}, detail: {} };
+    for (const server of servers) {
+      sample.rssMiB[server.name] = rssBytes(server.pid) / MiB;
+      const detail = server.name === 'go' ? undefined : await healthDetail(server.port);
+      if (detail) sample.detail[server.name] = detail;
+    }
     samples.push(sample);
-    console.log(`${(sample.seconds / 60).toFixed(1).padStart(6)}  ${names.map((n) => sample.rssMiB[n]!.toFixed(1).padStart(24)).join('')}`);
+    const details = Object.entries(sample.detail).map(
+      ([n, d]) => `${n}: heap ${d.heapUsedMiB.toFixed(0)}, buffers ${d.arrayBuffersMiB.toFixed(0)}, history ${d.historyEvents} events ${d.historyMiB.toFixed(0)} MiB`,
+    );
+    console.log(`${(sample.seconds / 60).toFixed(1).padStart(6)}  ${names.map((n) => sample.rssMiB[n]!.toFixed(1).padStart(24)).join('')}   ${details.join('; ')}`);
     await new Promise((r) => setTimeout(r, sampleSeconds * 1000));
   }
   const results: Record<string, { rssLastThirdMiB: number; rssMaxMiB: number; lastThirdGrowthPercent: number; counts: FootprintCounts; avgLiteBytes: number }> = {};
