@@ -52,7 +52,7 @@ function walkExtensionsOnly(der: Uint8Array): unknown {
     p = reader.read(p, tbsEnd);
     if (reader.tag === contextTag(3, true)) {
       reader.expect(reader.start, reader.end, Tag.SEQUENCE, 'Extensions');
-      return parseExtensions(reader, reader.start, reader.end);
+      return parseExtensions(reader, reader.start, reader.end, []);
     }
   }
   return null;
