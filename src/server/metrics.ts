@@ -135,7 +135,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       for (const [reason, n] of Object.entries({ ...s.badEntries, ...prefixed('cert_', s.parseErrors) })) {
         parseErrors.set({ log: s.name, reason }, n);
       }
-      for (const [reason, n] of Object.entries(s.fieldIssues)) fieldIssues.set({ log: s.name, reason }, n);
+      // ?? {}: a cluster edge may read the status of an ingester from before field issues existed.
+      for (const [reason, n] of Object.entries(s.fieldIssues ?? {})) fieldIssues.set({ log: s.name, reason }, n);
       for (const [reason, n] of Object.entries(s.errors)) fetchErrors.set({ log: s.name, reason }, n);
     }
     for (const channel of CHANNELS) sent.set({ channel }, sources.route.sent[channel]);
