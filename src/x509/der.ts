@@ -35,9 +35,12 @@ export const Tag = {
   SET: 0x31,
 } as const;
 
+/** The constructed bit of a tag byte. */
+export const CONSTRUCTED = 0x20;
+
 /** Context-specific tag [n]: primitive (IMPLICIT on a primitive type) or constructed. */
 export function contextTag(n: number, constructed: boolean): number {
-  return 0x80 | (constructed ? 0x20 : 0) | n;
+  return 0x80 | (constructed ? CONSTRUCTED : 0) | n;
 }
 
 /** Largest length we accept; no certificate comes near it and it keeps arithmetic exact. */
@@ -45,8 +48,6 @@ const MAX_LENGTH = 0x7fffffff;
 
 /** Indefinite-length elements nested deeper than this are refused (real certificates nest ~10 deep). */
 const MAX_INDEFINITE_DEPTH = 64;
-
-const CONSTRUCTED = 0x20;
 
 export class DerReader {
   /** Tag byte of the element read last. */

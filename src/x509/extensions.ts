@@ -30,7 +30,7 @@
  * structure itself (SEQUENCE of OID, optional BOOLEAN, OCTET STRING) is required, as OpenSSL requires it.
  */
 import type { CertStreamExtensions } from './types.js';
-import { DerReader, Tag, contextTag, structureError } from './der.js';
+import { CONSTRUCTED, DerReader, Tag, contextTag, structureError } from './der.js';
 import { CertParseError } from './errors.js';
 import { base64UrlPadded, colonHex } from './hex.js';
 import { formatGeneralName, joinGeneralNames } from './general-names.js';
@@ -111,7 +111,7 @@ export function parseExtensions(reader: DerReader, start: number, end: number, i
   return { extensions, isCa: context.isCa, dnsNames: context.dnsNames };
 }
 
-const CONSTRUCTED_OCTET_STRING = Tag.OCTET_STRING | 0x20;
+const CONSTRUCTED_OCTET_STRING = Tag.OCTET_STRING | CONSTRUCTED;
 const MAX_CHUNK_DEPTH = 16;
 
 /**
@@ -124,7 +124,7 @@ function joinStringChunks(reader: DerReader, start: number, end: number): Buffer
     if (depth > MAX_CHUNK_DEPTH) throw structureError('OCTET STRING chunks nested too deep');
     for (let p = from; p < to; ) {
       p = reader.next(p, to, 'OCTET STRING chunk');
-      if ((reader.tag & 0x20) === 0) chunks.push(reader.bytes.subarray(reader.start, reader.end));
+      if ((reader.tag & CONSTRUCTED) === 0) chunks.push(reader.bytes.subarray(reader.start, reader.end));
       else collect(reader.start, reader.end, depth + 1);
     }
   };

@@ -13,7 +13,7 @@
  * and is "/" for an empty name, also as it did.
  */
 import type { CertStreamName } from './types.js';
-import { DerReader, Tag, structureError } from './der.js';
+import { CONSTRUCTED, DerReader, Tag, structureError } from './der.js';
 import { CertParseError } from './errors.js';
 import type { CertFieldIssue } from './issues.js';
 import { ATTRIBUTE_SHORT_NAMES, OidTable, oidToString, validateOid } from './oids.js';
@@ -43,10 +43,8 @@ const NO_COMMON_NAMES: readonly string[] = Object.freeze([]);
  * OpenSSL reads a Name's SEQUENCE and its SETs even when their constructed bit is clear (tags 0x10
  * and 0x11); so do we, or a certificate OpenSSL reads would be dropped.
  */
-const CONSTRUCTED_BIT = 0x20;
-
 function isTag(tag: number, expected: number): boolean {
-  return (tag | CONSTRUCTED_BIT) === expected;
+  return (tag | CONSTRUCTED) === expected;
 }
 
 /** Reads the Name at `pos` (the issuer or subject); returns the position after it. */
