@@ -68,19 +68,19 @@ function onTheWire(value: unknown): Json {
 describe('odd certificates end to end', { skip: skipWithoutFixtures }, () => {
   let stack: Stack;
   let odds: Odd[];
-  /** The EC-ACC root as a chain certificate, under the first leaf. */
-  let chainRoot: Uint8Array;
+  /** The chain logged with the second certificate: the EC-ACC root (negative serial) and the one with a bad time. */
+  let oddChain: Uint8Array[];
   const clients: Record<string, RecordingClient> = {};
 
   before(async () => {
     odds = [...fixtureOdds(), ...(skipWithoutVectors ? [] : vectorOdds())];
-    chainRoot = odds[0]!.der;
+    oddChain = [odds[0]!.der, odds[2]!.der];
     stack = await startStack({ seed: 'odd-certificates' });
     for (const path of ['/', '/full-stream', '/domains-only']) clients[path] = await connectRecording(`ws://${stack.base}${path}`);
     const entries: SimCertificate[] = odds.map(({ der }, i) => ({
       kind: 'x509',
       der,
-      chain: i === 1 ? [{ der: chainRoot, fingerprint: sha256(chainRoot) }] : [],
+      chain: i === 1 ? oddChain.map((der) => ({ der, fingerprint: sha256(der) })) : [],
     }));
     for (const log of stack.sim.logs) stack.sim.appendCertificates(log.slug, entries);
     const expected = odds.length * stack.sim.logs.length;
@@ -130,8 +130,11 @@ describe('odd certificates end to end', { skip: skipWithoutFixtures }, () => {
         }
         const chain = data.chain as Json[];
         if (i === 1) {
-          const { all_domains: _domains, ...root } = onTheWire(parseCertificate(chainRoot));
-          assert.deepEqual(chain, [root], `${label}: the negative-serial root is kept in the chain`);
+          const expectedChain = oddChain.map((der) => {
+            const { all_domains: _domains, ...cert } = onTheWire(parseCertificate(der));
+            return cert;
+          });
+          assert.deepEqual(chain, expectedChain, `${label}: odd chain certificates are kept`);
         } else {
           assert.deepEqual(chain, []);
         }
@@ -164,11 +167,11 @@ describe('odd certificates end to end', { skip: skipWithoutFixtures }, () => {
       for (const { reason } of issues) expected[reason] = (expected[reason] ?? 0) + 1;
       if (i === 1) {
         const chainIssues: CertFieldIssue[] = [];
-        parseCertificate(chainRoot, chainIssues);
+        for (const der of oddChain) parseCertificate(der, chainIssues);
         for (const { reason } of chainIssues) expected[`chain_${reason}`] = (expected[`chain_${reason}`] ?? 0) + 1;
       }
     });
-    assert.ok((expected.time ?? 0) > 0, 'the bad time is among them');
+    assert.ok((expected.time ?? 0) > 0 && (expected.chain_time ?? 0) > 0, 'the bad time is among them, as a leaf and in a chain');
     const health = (await (await fetch(`http://${stack.base}/healthz`)).json()) as { logs: { name: string; fieldIssues: Record<string, number>; parseErrors: Record<string, number> }[] };
     assert.equal(health.logs.length, 2);
     const metrics = await (await fetch(`http://${stack.base}/metrics`)).text();
