@@ -9,8 +9,13 @@
  *
  * The node:crypto and pkijs rows do less than the full job, so they are lower bounds of those
  * approaches; if they are slower than the custom walker, the choice is made.
+ *
+ * `--against <dist/src/x509/index.js of another build>` instead compares that build's
+ * parseCertificate with this one's, interleaved (A, B, A, B...) over the same certificates, in CPU
+ * time per certificate: the fair before/after figure on a machine whose load changes by the minute.
  */
 import { X509Certificate, hash } from 'node:crypto';
+import { resolve } from 'node:path';
 import * as pkijs from 'pkijs';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
 import { DerReader, Tag, contextTag } from '../src/x509/der.js';
@@ -18,7 +23,9 @@ import { parseExtensions } from '../src/x509/extensions.js';
 import { skipWithoutFixtures } from '../test/support/fixtures.js';
 import { parsableFixtureCerts } from '../test/x509/fixture-certs.js';
 
-const secondsPerRow = Number(process.argv[2] ?? 2);
+const againstIndex = process.argv.indexOf('--against');
+const againstModule = againstIndex === -1 ? undefined : process.argv[againstIndex + 1];
+const secondsPerRow = Number(process.argv.slice(2).find((a) => /^\d+(\.\d+)?$/.test(a)) ?? 2);
 
 interface Row {
   readonly approach: string;
@@ -52,7 +59,7 @@ function walkExtensionsOnly(der: Uint8Array): unknown {
     p = reader.read(p, tbsEnd);
     if (reader.tag === contextTag(3, true)) {
       reader.expect(reader.start, reader.end, Tag.SEQUENCE, 'Extensions');
-      return parseExtensions(reader, reader.start, reader.end);
+      return parseExtensions(reader, reader.start, reader.end, []);
     }
   }
   return null;
@@ -81,17 +88,82 @@ function hashesAndBase64(der: Uint8Array): unknown {
   return [hash('sha1', der, 'buffer'), hash('sha256', der, 'buffer'), view.toString('base64')];
 }
 
-function main(): void {
+/** CPU µs per certificate of `work` over `certs`, for about `seconds` of wall time. */
+function cpuMicrosPerCert(certs: readonly Uint8Array[], work: (der: Uint8Array) => unknown, seconds: number): number {
+  for (const der of certs) work(der);
+  const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  let parsed = 0;
+  while (process.hrtime.bigint() - start < BigInt(Math.round(seconds * 1e9))) {
+    for (const der of certs) work(der);
+    parsed += certs.length;
+  }
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / parsed;
+}
+
+const ROUNDS = 20;
+
+/** Interleaved rounds of another build's parseCertificate (A) and ours (B); prints medians. */
+async function compareAgainst(path: string, allCerts: readonly Uint8Array[], allPrecerts: readonly Uint8Array[]): Promise<void> {
+  const other = (await import(resolve(path))) as { parseCertificate: (der: Uint8Array) => unknown };
+  // Only what both builds parse (an older build may drop a few odd certificates).
+  const parsesInBoth = (der: Uint8Array): boolean => {
+    try {
+      other.parseCertificate(der);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const certs = allCerts.filter(parsesInBoth);
+  const precerts = allPrecerts.filter(parsesInBoth);
+  console.log(`compared on the ${certs.length} certificates (${precerts.length} precertificates) both builds parse`);
+  const ours = (der: Uint8Array): unknown => parseCertificate(der);
+  const rows = { 'A all': [] as number[], 'B all': [] as number[], 'A precerts': [] as number[], 'B precerts': [] as number[] };
+  const other2 = (der: Uint8Array): unknown => other.parseCertificate(der);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which build goes first, so neither always runs right after the other.
+    const order: ['A' | 'B', (der: Uint8Array) => unknown][] = round % 2 === 0 ? [['A', other2], ['B', ours]] : [['B', ours], ['A', other2]];
+    for (const [build, work] of order) rows[`${build} all`].push(cpuMicrosPerCert(certs, work, secondsPerRow / 4));
+    for (const [build, work] of order) rows[`${build} precerts`].push(cpuMicrosPerCert(precerts, work, secondsPerRow / 8));
+  }
+  // Other processes only ever add time, so the minimum is the least disturbed round.
+  const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+  const min = (values: number[]): number => sorted(values)[0]!;
+  const median = (values: number[]): number => sorted(values)[values.length >> 1]!;
+  console.log(`A = ${path}\nB = this build; CPU µs per certificate over ${ROUNDS} interleaved rounds\n`);
+  console.log(`${''.padEnd(12)} ${'min'.padStart(7)} ${'median'.padStart(7)}`);
+  for (const [name, values] of Object.entries(rows)) console.log(`${name.padEnd(12)} ${min(values).toFixed(2).padStart(7)} ${median(values).toFixed(2).padStart(7)}`);
+  const ratio = (b: number[], a: number[]): string => `${(min(b) / min(a)).toFixed(3)} (min), ${(median(b) / median(a)).toFixed(3)} (median)`;
+  console.log(`\nB/A: all ${ratio(rows['B all'], rows['A all'])}; precerts ${ratio(rows['B precerts'], rows['A precerts'])}`);
+}
+
+function opensslReads(der: Uint8Array): boolean {
+  try {
+    new X509Certificate(der);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
   if (skipWithoutFixtures) {
     console.log(`x509-parse benchmark skipped: ${skipWithoutFixtures}`);
     return;
   }
-  const parsable = parsableFixtureCerts();
+  // Only what OpenSSL reads too, so every row parses the same certificates.
+  const parsable = parsableFixtureCerts().filter(({ der }) => opensslReads(der));
   const all = parsable.map(({ der }) => der);
   const precerts = parsable.filter(({ label }) => label.startsWith('navigli2025h2 tile')).map(({ der }) => der);
   const averageSize = Math.round(all.reduce((n, der) => n + der.length, 0) / all.length);
   console.log(`corpus: ${all.length} real certificates (avg ${averageSize} bytes), ${precerts.length} of them CT precertificates`);
   console.log(`node ${process.version}, ${secondsPerRow}s per row\n`);
+  if (againstModule !== undefined) {
+    await compareAgainst(againstModule, all, precerts);
+    return;
+  }
 
   const rows: Row[] = [];
   const add = (approach: string, corpus: string, certs: readonly Uint8Array[], work: (der: Uint8Array) => unknown, seconds = secondsPerRow): void => {
@@ -123,4 +195,4 @@ function main(): void {
   console.log(`\ncache after the run: ${stats.hits} hits, ${stats.misses} misses, ${stats.size} entries`);
 }
 
-main();
+await main();

@@ -57,6 +57,8 @@ export interface LogDescriptor {
   api: 'rfc6962' | 'static-ct';
   /** RFC 6962: the log URL; static-ct: the monitoring prefix. Always ends in "/". */
   url: string;
+  /** `url` exactly as the log list spells it (CertStream's source.url); descriptors made by hand may leave it out. */
+  listedUrl?: string;
   /** static-ct: checkpoint origin (submission prefix without scheme and trailing slash). */
   origin?: string;
   /** SubjectPublicKeyInfo DER of the log's key, to verify STHs and checkpoints. */
@@ -95,9 +97,9 @@ function describe(log: AnyLog, operator: string): LogDescriptor {
   };
   if ('monitoring_url' in log) {
     const origin = withSlash(log.submission_url).replace(/^https?:\/\//, '').replace(/\/$/, '');
-    return { ...base, api: 'static-ct', url: withSlash(log.monitoring_url), origin };
+    return { ...base, api: 'static-ct', url: withSlash(log.monitoring_url), listedUrl: log.monitoring_url, origin };
   }
-  return { ...base, api: 'rfc6962', url: withSlash(log.url) };
+  return { ...base, api: 'rfc6962', url: withSlash(log.url), listedUrl: log.url };
 }
 
 /** Validates a parsed log list and returns the logs to follow. */

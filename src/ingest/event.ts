@@ -34,9 +34,13 @@ export interface CertEvent {
   log: LogRef;
 }
 
-/** The log URL as CertStream shows it: no scheme. */
+/**
+ * The log URL as CertStream shows it today: as the log list gives it, scheme included
+ * ("https://ct.googleapis.com/logs/us1/argon2025h2/"), as CaliDog's server has sent it since it
+ * read the v3 list; for static-ct logs the monitoring prefix.
+ */
 export function sourceUrl(log: LogDescriptor): string {
-  return log.url.replace(/^https?:\/\//, '');
+  return log.listedUrl ?? log.url;
 }
 
 /** Where the entry can be fetched: get-entries for RFC 6962 logs, its data tile for tiled logs. */

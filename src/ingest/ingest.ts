@@ -11,6 +11,7 @@ import type { LogEntry } from '../ct/types.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { CertCache } from '../x509/cert-cache.js';
 import { CertParseError, parseCertificate } from '../x509/certificate.js';
+import type { CertFieldIssue } from '../x509/issues.js';
 import { CursorStore, type Cursors } from './cursor-store.js';
 import { buildEvent, type CertEvent, type ChainCert } from './event.js';
 import type { CertStreamCert } from '../x509/types.js';
@@ -40,8 +41,13 @@ export const DEFAULT_INGEST_OPTIONS: Omit<IngestOptions, 'logList'> = {
 export type EventListener = (event: CertEvent, log: LogDescriptor) => void;
 
 export interface LogStatus extends FollowerStatus {
-  /** Certificates that could not be parsed, by reason (the entry is skipped). */
+  /** Certificates that could not be parsed, by reason (the entry is skipped; a chain certificate is left out, "chain_<reason>"). */
   parseErrors: Record<string, number>;
+  /**
+   * Parts of streamed certificates that did not decode and are shown null, left out or raw, by
+   * reason (src/x509/issues.ts); issues of chain certificates count as "chain_<reason>".
+   */
+  fieldIssues: Record<string, number>;
   /** Entries read per second over the last RATE_WINDOW_S seconds. */
   entriesPerSecond: number;
 }
@@ -56,6 +62,9 @@ export class Ingest {
   private readonly logger: Logger;
   private readonly followers = new Map<string, LogFollower>();
   private readonly parseErrors = new Map<string, Record<string, number>>();
+  private readonly fieldIssues = new Map<string, Record<string, number>>();
+  /** Reused by handleEntry (synchronous) so that parsing allocates nothing for the common, issue-free case. */
+  private readonly issues: CertFieldIssue[] = [];
   private readonly listeners = new Set<EventListener>();
   private readonly issuerCache: CertCache;
   private cursors!: Cursors;
@@ -113,6 +122,7 @@ export class Ingest {
       return {
         ...f.getStatus(),
         parseErrors: { ...(this.parseErrors.get(f.log.id) ?? {}) },
+        fieldIssues: { ...(this.fieldIssues.get(f.log.id) ?? {}) },
         entriesPerSecond: span > 0 ? (samples[span]! - samples[0]!) / ((span * CURSOR_FLUSH_MS) / 1000) : 0,
       };
     });
@@ -180,40 +190,50 @@ export class Ingest {
   }
 
   private countParseError(log: LogDescriptor, reason: string): void {
-    const counts = this.parseErrors.get(log.id) ?? {};
-    counts[reason] = (counts[reason] ?? 0) + 1;
-    this.parseErrors.set(log.id, counts);
+    countFor(this.parseErrors, log, reason);
+  }
+
+  /** Counts and empties `issues`; `prefix` is "chain_" for chain certificates. */
+  private countIssues(log: LogDescriptor, index: number, prefix: string): void {
+    for (const issue of this.issues) {
+      countFor(this.fieldIssues, log, prefix + issue.reason);
+      this.logger.debug({ log: log.name, index, reason: prefix + issue.reason, detail: issue.message }, 'certificate field shown null or raw');
+    }
+    this.issues.length = 0;
   }
 
   private handleBadEntry(log: LogDescriptor, bad: BadEntry): void {
     this.logger.warn({ log: log.name, index: bad.index, reason: bad.reason, detail: bad.message }, 'skipping undecodable entry');
   }
 
-  private parseChain(log: LogDescriptor, ders: readonly Uint8Array[]): ChainCert[] {
+  private parseChain(log: LogDescriptor, index: number, ders: readonly Uint8Array[]): ChainCert[] {
     const chain: ChainCert[] = [];
     for (const der of ders) {
       try {
-        chain.push(this.issuerCache.get(der));
+        chain.push(this.issuerCache.get(der, this.issues));
       } catch (err) {
         if (!(err instanceof CertParseError)) throw err;
-        // One odd issuer should not hide the leaf: leave it out of the chain and count it.
+        // One unparsable issuer should not hide the leaf: leave it out of the chain and count it.
         this.countParseError(log, `chain_${err.reason}`);
       }
     }
+    this.countIssues(log, index, 'chain_');
     return chain;
   }
 
   private handleEntry(log: LogDescriptor, entry: LogEntry): void {
     let leaf: CertStreamCert;
     try {
-      leaf = parseCertificate(entry.leafDer);
+      leaf = parseCertificate(entry.leafDer, this.issues);
     } catch (err) {
+      this.issues.length = 0;
       if (!(err instanceof CertParseError)) throw err;
       this.countParseError(log, err.reason);
       this.logger.warn({ log: log.name, index: entry.index, reason: err.reason, detail: err.message }, 'skipping unparsable certificate');
       return;
     }
-    const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.chainDers), ++this.seq, Date.now());
+    this.countIssues(log, entry.index, '');
+    const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.index, entry.chainDers), ++this.seq, Date.now());
     for (const listener of this.listeners) {
       try {
         listener(event, log);
@@ -222,4 +242,10 @@ export class Ingest {
       }
     }
   }
+}
+
+function countFor(counts: Map<string, Record<string, number>>, log: LogDescriptor, reason: string): void {
+  const perLog = counts.get(log.id) ?? {};
+  perLog[reason] = (perLog[reason] ?? 0) + 1;
+  counts.set(log.id, perLog);
 }

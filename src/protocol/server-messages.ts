@@ -74,7 +74,7 @@ export const certStreamNameSchema = z
     L: z.string().nullable(),
     O: z.string().nullable(),
     OU: z.string().nullable(),
-    CN: z.string().nullable(),
+    CN: z.string().nullable().describe('The last CN when the name has several (all_domains has them all).'),
   })
   .meta({ id: 'CertStreamName' });
 
@@ -91,9 +91,9 @@ export const chainCertSchema = z
     subject: certStreamNameSchema,
     issuer: certStreamNameSchema,
     extensions: certStreamExtensionsSchema,
-    not_before: z.number().int().describe('Unix seconds.'),
-    not_after: z.number().int().describe('Unix seconds.'),
-    serial_number: z.string().describe('Upper-case hex without leading zeros.'),
+    not_before: z.number().int().nullable().describe('Unix seconds; null when the certificate\'s time does not decode.'),
+    not_after: z.number().int().nullable().describe('Unix seconds; null when the certificate\'s time does not decode.'),
+    serial_number: z.string().describe('Upper-case hex without leading zeros; "-" first when negative.'),
     fingerprint: colonHex(20).describe('SHA-1 of the DER, "AA:BB:..." upper case.'),
     sha1: colonHex(20).describe('Same as fingerprint.'),
     sha256: colonHex(32).describe('SHA-256 of the DER, "AA:BB:..." upper case.'),
@@ -105,7 +105,7 @@ export const chainCertSchema = z
 
 export const leafCertSchema = chainCertSchema
   .extend({
-    all_domains: z.array(z.string()).describe('Subject CN and SAN DNS names, de-duplicated, in order.'),
+    all_domains: z.array(z.string()).describe('Every subject CN, then the SAN DNS names, de-duplicated, in order.'),
   })
   .meta({ id: 'LeafCert' });
 
@@ -127,7 +127,7 @@ export const certificateUpdateDataSchema = z
     cert_index: z.number().int().nonnegative().describe('Index of the entry in its log.'),
     cert_link: z.string().describe('URL the entry can be fetched from.'),
     seen: z.number().describe('Unix seconds, with fractions, when the server read the entry.'),
-    source: z.looseObject({ url: z.string().describe('Log URL without scheme.'), name: z.string() }),
+    source: z.looseObject({ url: z.string().describe('Log URL as the log list gives it, scheme included.'), name: z.string() }),
     seq: seqSchema,
   })
   .meta({ id: 'CertificateUpdateData' });

@@ -53,6 +53,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers: [registry],
     }),
   );
+  const fieldIssues = new CounterMirror(
+    new Counter({
+      name: 'certstream_cert_field_issues_total',
+      help: 'Parts of streamed certificates that did not decode and were sent null, left out or as raw hex, per log and reason',
+      labelNames: ['log', 'reason'],
+      registers: [registry],
+    }),
+  );
   const fetchErrors = new CounterMirror(
     new Counter({ name: 'certstream_log_fetch_errors_total', help: 'Failed log requests (retried), per log and reason', labelNames: ['log', 'reason'], registers: [registry] }),
   );
@@ -152,6 +160,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       for (const [reason, n] of Object.entries({ ...s.badEntries, ...prefixed('cert_', s.parseErrors) })) {
         parseErrors.set({ log: s.name, reason }, n);
       }
+      // ?? {}: a cluster edge may read the status of an ingester from before field issues existed.
+      for (const [reason, n] of Object.entries(s.fieldIssues ?? {})) fieldIssues.set({ log: s.name, reason }, n);
       for (const [reason, n] of Object.entries(s.errors)) fetchErrors.set({ log: s.name, reason }, n);
     }
     for (const channel of CHANNELS) sent.set({ channel }, sources.route.sent[channel]);

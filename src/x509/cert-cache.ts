@@ -4,11 +4,18 @@
  * entries are evicted past `capacity`.
  *
  * Use it for chain certificates; leaves are almost always new, so caching them would only push
- * issuers out. Parse errors are not cached (a failing certificate is parsed again next time).
+ * issuers out. Parse errors are not cached (a failing certificate is parsed again next time). Field
+ * issues are cached with the certificate and reported on every get, so counts are per occurrence.
  */
 import { hash } from 'node:crypto';
 import type { CertStreamCert } from './types.js';
 import { parseCertificateWithSha256 } from './certificate.js';
+import type { CertFieldIssue } from './issues.js';
+
+interface Entry {
+  readonly cert: CertStreamCert;
+  readonly issues: readonly CertFieldIssue[];
+}
 
 export interface CertCacheStats {
   readonly hits: number;
@@ -20,7 +27,7 @@ export interface CertCacheStats {
 
 export class CertCache {
   // A Map iterates in insertion order, so re-inserting on every hit keeps the oldest entry first.
-  private readonly entries = new Map<string, CertStreamCert>();
+  private readonly entries = new Map<string, Entry>();
   private hits = 0;
   private misses = 0;
   private evictions = 0;
@@ -30,11 +37,11 @@ export class CertCache {
   }
 
   /**
-   * The parsed certificate, from the cache when this DER was seen before. The result is shared
-   * between callers and deeply frozen: copy it before changing anything.
-   * Throws CertParseError like parseCertificate.
+   * The parsed certificate, from the cache when this DER was seen before; its field issues are
+   * appended to `issues` each time. The result is shared between callers and deeply frozen: copy
+   * it before changing anything. Throws CertParseError like parseCertificate.
    */
-  get(der: Uint8Array): CertStreamCert {
+  get(der: Uint8Array, issues: CertFieldIssue[] = []): CertStreamCert {
     const sha256 = hash('sha256', der, 'buffer');
     const key = sha256.toString('latin1'); // 32 chars: cheaper to hash in the Map than hex
     const cached = this.entries.get(key);
@@ -42,11 +49,14 @@ export class CertCache {
       this.hits++;
       this.entries.delete(key);
       this.entries.set(key, cached);
-      return cached;
+      for (const issue of cached.issues) issues.push(issue);
+      return cached.cert;
     }
     this.misses++;
-    const cert = freezeCert(parseCertificateWithSha256(der, sha256));
-    this.entries.set(key, cert);
+    const own: CertFieldIssue[] = [];
+    const cert = freezeCert(parseCertificateWithSha256(der, sha256, own));
+    this.entries.set(key, { cert, issues: own.length === 0 ? NO_ISSUES : Object.freeze(own) });
+    for (const issue of own) issues.push(issue);
     if (this.entries.size > this.capacity) {
       for (const oldest of this.entries.keys()) {
         this.entries.delete(oldest);
@@ -65,6 +75,8 @@ export class CertCache {
     this.entries.clear();
   }
 }
+
+const NO_ISSUES: readonly CertFieldIssue[] = Object.freeze([]);
 
 function freezeCert(cert: CertStreamCert): CertStreamCert {
   Object.freeze(cert.subject);

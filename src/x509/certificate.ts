@@ -3,22 +3,27 @@
  * CertStream object. Chosen over pkijs and node:crypto's X509Certificate by measurement
  * (bench/x509-parse.ts, real fixture certificates): about 7.5 µs per certificate including the
  * SHA-1/SHA-256/base64 work, against 110+ µs for X509Certificate's constructor alone and 350+ µs
- * for pkijs's Certificate.fromBER alone. It is also the strictest of the three.
+ * for pkijs's Certificate.fromBER alone.
  *
- * Rejected (CertParseError): anything that is not DER, a TBSCertificate on its own, negative
- * serials, versions above v3, inner/outer signature algorithms that differ, trailing bytes.
+ * Lenient where OpenSSL is, so that no certificate OpenSSL reads is dropped: BER lengths (see
+ * der.ts), negative serials, any version number, inner and outer signature algorithms that differ
+ * (the outer one, which the signature was made with, is shown), trailing bytes after the
+ * Certificate. A part that does not decode (a time, a name value, an extension) is null, left out
+ * or shown raw, and reported in `issues` (see issues.ts). Rejected (CertParseError): what OpenSSL
+ * rejects too, i.e. a broken Certificate structure, non-minimal INTEGERs, invalid OIDs.
  * Not checked: the signature, the public key's own encoding, and rules about which extensions a
  * version may carry; CertStream shows certificates, it does not validate them.
  */
 import { hash } from 'node:crypto';
 import type { CertStreamCert } from './types.js';
-import { DerReader, Tag, contextTag, derError, structureError } from './der.js';
+import { DerReader, Tag, contextTag } from './der.js';
 import { CertParseError } from './errors.js';
-import { colonHex, integerHex } from './hex.js';
-import { parseName } from './name.js';
+import { colonHex, signedIntegerHex } from './hex.js';
+import type { CertFieldIssue } from './issues.js';
+import { parseName, readName } from './name.js';
 import { validateOid } from './oids.js';
 import { parseExtensions, type ParsedExtensions } from './extensions.js';
-import { signatureAlgorithmName } from './signature-algorithm.js';
+import { checkAlgorithmIdentifier, signatureAlgorithmName } from './signature-algorithm.js';
 import { parseTime } from './time.js';
 
 // Callers catching parse errors usually import it from here.
@@ -29,19 +34,24 @@ const ISSUER_UNIQUE_ID = contextTag(1, false);
 const SUBJECT_UNIQUE_ID = contextTag(2, false);
 const EXTENSIONS = contextTag(3, true);
 
-/** Parses a DER certificate; throws CertParseError for anything malformed. */
-export function parseCertificate(der: Uint8Array): CertStreamCert {
-  return parseCertificateWithSha256(der, hash('sha256', der, 'buffer'));
+/**
+ * Parses a DER certificate; throws CertParseError for what cannot be a certificate. Parts that do
+ * not decode are appended to `issues` (the certificate is returned all the same).
+ */
+export function parseCertificate(der: Uint8Array, issues: CertFieldIssue[] = []): CertStreamCert {
+  return parseCertificateWithSha256(der, hash('sha256', der, 'buffer'), issues);
 }
 
 /** parseCertificate for callers that already hashed the DER (the cache keys on SHA-256). */
-export function parseCertificateWithSha256(der: Uint8Array, sha256: Uint8Array): CertStreamCert {
+export function parseCertificateWithSha256(der: Uint8Array, sha256: Uint8Array, issues: CertFieldIssue[]): CertStreamCert {
   const reader = new DerReader(der);
   const bytes = reader.bytes;
 
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
-  if (reader.expect(0, bytes.length, Tag.SEQUENCE, 'Certificate (SEQUENCE)') !== bytes.length) {
-    throw derError('trailing bytes after the Certificate');
+  const certificateNext = reader.expect(0, bytes.length, Tag.SEQUENCE, 'Certificate (SEQUENCE)');
+  if (certificateNext !== bytes.length) {
+    // OpenSSL reads the first Certificate and ignores what follows; so do we, keeping the bytes in as_der.
+    issues.push({ reason: 'trailing_data', message: `${bytes.length - certificateNext} bytes follow the Certificate` });
   }
   const certificateEnd = reader.end;
   let p = reader.expect(reader.start, certificateEnd, Tag.SEQUENCE, 'tbsCertificate (SEQUENCE)');
@@ -53,39 +63,42 @@ export function parseCertificateWithSha256(der: Uint8Array, sha256: Uint8Array):
   p = reader.expect(p, certificateEnd, Tag.BIT_STRING, 'signatureValue (BIT STRING)');
   reader.bitStringData();
   reader.expectEnd(p, certificateEnd, 'Certificate');
+  const signatureAlgorithm = signatureAlgorithmName(reader, outerAlgorithmStart, outerAlgorithmEnd, issues);
 
   // TBSCertificate ::= SEQUENCE { [0] version DEFAULT v1, serialNumber, signature, issuer,
   //   validity, subject, subjectPublicKeyInfo, [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions }
   p = tbsStart;
   if (reader.peekTag(p, tbsEnd) === VERSION) {
     p = reader.read(p, tbsEnd);
+    // Not shown, so any value will do (OpenSSL reads versions above v3 too).
     reader.expectWhole(reader.start, reader.end, Tag.INTEGER, 'version (INTEGER)');
-    if (reader.smallInteger() > 2) throw structureError('certificate version is above v3');
+    reader.checkInteger();
   }
 
   p = reader.expect(p, tbsEnd, Tag.INTEGER, 'serialNumber (INTEGER)');
-  if (reader.checkInteger()) throw new CertParseError('integer', 'serial number is negative');
-  const serialNumber = integerHex(bytes, reader.start, reader.end);
+  reader.checkInteger();
+  const serialNumber = signedIntegerHex(bytes, reader.start, reader.end);
 
+  // The inner copy of the signature algorithm: usually the same bytes; when not (old v1
+  // certificates), the outer one is shown and this one only has to be well formed.
   p = reader.expect(p, tbsEnd, Tag.SEQUENCE, 'signature (AlgorithmIdentifier)');
   if (!sameBytes(bytes, reader.start, reader.end, outerAlgorithmStart, outerAlgorithmEnd)) {
-    throw structureError('tbsCertificate signature algorithm differs from the outer signatureAlgorithm');
+    checkAlgorithmIdentifier(reader, reader.start, reader.end);
   }
-  const signatureAlgorithm = signatureAlgorithmName(reader, reader.start, reader.end);
 
-  p = reader.expect(p, tbsEnd, Tag.SEQUENCE, 'issuer (Name)');
-  const issuer = parseName(reader, reader.start, reader.end);
+  p = readName(reader, p, tbsEnd, 'issuer (Name)');
+  const issuer = parseName(reader, reader.start, reader.end, issues);
 
   p = reader.expect(p, tbsEnd, Tag.SEQUENCE, 'validity (SEQUENCE)');
   const validityEnd = reader.end;
   let q = reader.next(reader.start, validityEnd, 'notBefore');
-  const notBefore = parseTime(bytes, reader.tag, reader.start, reader.end);
+  const notBefore = readTime(reader, 'notBefore', issues);
   q = reader.next(q, validityEnd, 'notAfter');
-  const notAfter = parseTime(bytes, reader.tag, reader.start, reader.end);
+  const notAfter = readTime(reader, 'notAfter', issues);
   reader.expectEnd(q, validityEnd, 'validity');
 
-  p = reader.expect(p, tbsEnd, Tag.SEQUENCE, 'subject (Name)');
-  const subject = parseName(reader, reader.start, reader.end);
+  p = readName(reader, p, tbsEnd, 'subject (Name)');
+  const subject = parseName(reader, reader.start, reader.end, issues);
 
   p = reader.expect(p, tbsEnd, Tag.SEQUENCE, 'subjectPublicKeyInfo (SEQUENCE)');
   checkSubjectPublicKeyInfo(reader, reader.start, reader.end);
@@ -96,7 +109,7 @@ export function parseCertificateWithSha256(der: Uint8Array, sha256: Uint8Array):
   if (reader.peekTag(p, tbsEnd) === EXTENSIONS) {
     p = reader.read(p, tbsEnd);
     reader.expectWhole(reader.start, reader.end, Tag.SEQUENCE, 'Extensions (SEQUENCE)');
-    parsedExtensions = parseExtensions(reader, reader.start, reader.end);
+    parsedExtensions = parseExtensions(reader, reader.start, reader.end, issues);
   }
   reader.expectEnd(p, tbsEnd, 'tbsCertificate');
 
@@ -116,6 +129,17 @@ export function parseCertificateWithSha256(der: Uint8Array, sha256: Uint8Array):
     all_domains: allDomains(subject.commonNames, parsedExtensions?.dnsNames ?? []),
     as_der: bytes.toString('base64'),
   };
+}
+
+/** The time the reader is on, or null (and a 'time' issue) when its text is not a valid time. A wrong tag is a structure error. */
+function readTime(reader: DerReader, what: string, issues: CertFieldIssue[]): number | null {
+  try {
+    return parseTime(reader.bytes, reader.tag, reader.start, reader.end);
+  } catch (error) {
+    if (!(error instanceof CertParseError) || error.reason !== 'time') throw error;
+    issues.push({ reason: 'time', message: `${what}: ${error.message}` });
+    return null;
+  }
 }
 
 /** SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING } */

@@ -1,11 +1,12 @@
 /**
- * A small, strict DER reader. It walks tag/length/value headers in place: callers keep positions in
- * local variables and the reader only remembers the element it read last (tag, start, end), so a
- * whole certificate is walked without allocating an object per element.
+ * A small DER reader. It walks tag/length/value headers in place: callers keep positions in local
+ * variables and the reader only remembers the element it read last (tag, start, end), so a whole
+ * certificate is walked without allocating an object per element.
  *
- * Strict means: single-byte tags only (certificates use no high tag numbers), definite minimal
- * lengths, every element inside its parent. BER leniencies (indefinite length, long-form lengths
- * below 128, leading zero length bytes) are rejected with reason 'der'.
+ * It reads the BER length forms OpenSSL reads, so that no certificate OpenSSL accepts is dropped
+ * here: long-form lengths below 128, leading zero length bytes, and indefinite lengths on
+ * constructed elements (ended by 00 00). Everything else is checked: single-byte tags only
+ * (certificates use no high tag numbers) and every element inside its parent; errors have reason 'der'.
  */
 import { CertParseError } from './errors.js';
 
@@ -34,21 +35,32 @@ export const Tag = {
   SET: 0x31,
 } as const;
 
+/** The constructed bit of a tag byte. */
+export const CONSTRUCTED = 0x20;
+
 /** Context-specific tag [n]: primitive (IMPLICIT on a primitive type) or constructed. */
 export function contextTag(n: number, constructed: boolean): number {
-  return 0x80 | (constructed ? 0x20 : 0) | n;
+  return 0x80 | (constructed ? CONSTRUCTED : 0) | n;
 }
 
 /** Largest length we accept; no certificate comes near it and it keeps arithmetic exact. */
 const MAX_LENGTH = 0x7fffffff;
+
+/** Indefinite-length elements nested deeper than this are refused (real certificates nest ~10 deep). */
+const MAX_INDEFINITE_DEPTH = 64;
 
 export class DerReader {
   /** Tag byte of the element read last. */
   tag = 0;
   /** Offset of its first value byte. */
   start = 0;
-  /** Offset just past its value (also where the next sibling starts). */
+  /**
+   * Offset just past its value. The next sibling starts here too, except after an indefinite
+   * length, where the 00 00 end-of-contents follows: use read()'s return value to move on.
+   */
   end = 0;
+
+  private indefiniteDepth = 0;
 
   /** The input as a Buffer view (no copy), so strings can be sliced out natively. */
   readonly bytes: Buffer;
@@ -69,14 +81,17 @@ export class DerReader {
     let p = pos + 1;
     let length = b[p++]!;
     if (length >= 0x80) {
-      const lengthBytes = length & 0x7f;
-      if (lengthBytes === 0) throw derError(`indefinite length at offset ${pos} (BER, not DER)`);
-      if (lengthBytes > 4) throw derError(`length of ${lengthBytes} bytes at offset ${pos} is too large`);
+      let lengthBytes = length & 0x7f;
+      if (lengthBytes === 0) return this.readIndefinite(pos, tag, p, limit);
       if (p + lengthBytes > limit) throw derError(`truncated: length at offset ${pos} runs past its parent`);
-      if (b[p] === 0) throw derError(`non-minimal length at offset ${pos} (leading zero byte)`);
+      // BER allows leading zero bytes and the long form for short lengths; OpenSSL reads both.
+      while (lengthBytes > 0 && b[p] === 0) {
+        p++;
+        lengthBytes--;
+      }
+      if (lengthBytes > 4) throw derError(`length at offset ${pos} is too large`);
       length = 0;
       for (let i = 0; i < lengthBytes; i++) length = length * 256 + b[p++]!;
-      if (length < 0x80) throw derError(`non-minimal length at offset ${pos} (long form for ${length})`);
       if (length > MAX_LENGTH) throw derError(`length ${length} at offset ${pos} is too large`);
     }
     if (length > limit - p) throw derError(`truncated: element at offset ${pos} needs ${length} bytes, ${limit - p} left`);
@@ -84,6 +99,27 @@ export class DerReader {
     this.start = p;
     this.end = p + length;
     return this.end;
+  }
+
+  /** An indefinite-length element whose content starts at `p`: its children run up to 00 00 (BER). */
+  private readIndefinite(pos: number, tag: number, p: number, limit: number): number {
+    if ((tag & CONSTRUCTED) === 0) throw derError(`indefinite length on a primitive element at offset ${pos}`);
+    if (this.indefiniteDepth >= MAX_INDEFINITE_DEPTH) throw derError(`indefinite lengths nested too deep at offset ${pos}`);
+    const b = this.bytes;
+    this.indefiniteDepth++;
+    let q = p;
+    try {
+      while (!(q + 2 <= limit && b[q] === 0 && b[q + 1] === 0)) {
+        if (q >= limit) throw derError(`truncated: indefinite-length element at offset ${pos} has no end-of-contents`);
+        q = this.read(q, limit);
+      }
+    } finally {
+      this.indefiniteDepth--;
+    }
+    this.tag = tag;
+    this.start = p;
+    this.end = q;
+    return q + 2;
   }
 
   /** Like read(), but a missing element (pos at limit) is a structure error naming `what`. */
@@ -114,12 +150,10 @@ export class DerReader {
     if (pos !== limit) throw structureError(`unexpected data after the last field of ${what}`);
   }
 
-  /** Value of the BOOLEAN read last; DER allows only 0x00 and 0xFF. */
+  /** Value of the BOOLEAN read last: one byte, any non-zero value is TRUE (BER, as OpenSSL reads it). */
   boolean(): boolean {
     if (this.end - this.start !== 1) throw derError('BOOLEAN must be one byte');
-    const v = this.bytes[this.start]!;
-    if (v !== 0x00 && v !== 0xff) throw derError(`BOOLEAN value 0x${hexByte(v)} is not DER (0x00 or 0xFF)`);
-    return v === 0xff;
+    return this.bytes[this.start] !== 0;
   }
 
   /** Checks the INTEGER read last is minimally encoded (X.690 8.3.2); returns whether it is negative. */
@@ -136,21 +170,12 @@ export class DerReader {
     return first >= 0x80;
   }
 
-  /** The INTEGER read last as a small non-negative number (versions, path lengths). */
-  smallInteger(): number {
-    if (this.checkInteger()) throw new CertParseError('integer', `INTEGER at offset ${this.start} is negative`);
-    if (this.end - this.start > 4) throw new CertParseError('integer', `INTEGER at offset ${this.start} is too large`);
-    let v = 0;
-    for (let i = this.start; i < this.end; i++) v = v * 256 + this.bytes[i]!;
-    return v;
-  }
-
-  /** Checks the BIT STRING read last has a valid unused-bits byte; returns the offset of its data. */
+  /** Checks the BIT STRING read last has an unused-bits byte of 0-7 (as OpenSSL does); returns the offset of its data. */
   bitStringData(): number {
     const { bytes: b, start, end } = this;
     if (end === start) throw derError('BIT STRING has no unused-bits byte');
     const unused = b[start]!;
-    if (unused > 7 || (unused !== 0 && end - start === 1)) throw derError(`BIT STRING has invalid unused-bits count ${unused}`);
+    if (unused > 7) throw derError(`BIT STRING has invalid unused-bits count ${unused}`);
     return start + 1;
   }
 }

@@ -1,15 +1,17 @@
 /**
  * The one error type the X.509 parser throws. Upstream counts these as parse errors (by `reason`)
- * instead of crashing, so every malformed input must end up here.
+ * instead of crashing, so every malformed input must end up here. parseCertificate throws only for
+ * what OpenSSL rejects too; inside a certificate, the 'string', 'time' and 'extension' errors of
+ * one field become field issues (issues.ts) and the certificate is still returned.
  */
 
 /** Stable machine codes; the message is for humans and may change. */
 export type CertParseErrorReason =
-  /** Not DER: truncation, indefinite or non-minimal lengths, bad BOOLEAN, trailing bytes. */
+  /** Not BER either: truncation, an unterminated indefinite length, a BOOLEAN that is not one byte. */
   | 'der'
-  /** Valid DER but not the Certificate structure (wrong tag, missing or extra field). */
+  /** Readable, but not the Certificate structure (wrong tag, missing or extra field). */
   | 'structure'
-  /** INTEGER not minimally encoded, negative serial, value out of range. */
+  /** INTEGER not minimally encoded (OpenSSL rejects those as well). */
   | 'integer'
   /** OBJECT IDENTIFIER encoding invalid. */
   | 'oid'
@@ -17,7 +19,7 @@ export type CertParseErrorReason =
   | 'string'
   /** UTCTime / GeneralizedTime not in a form we accept. */
   | 'time'
-  /** An extension's value does not decode, or an extension repeats. */
+  /** An extension's value does not decode. */
   | 'extension'
   /** PEM armour broken (unterminated block, invalid base64). */
   | 'pem';

@@ -21,16 +21,22 @@
  *   subjectKeyIdentifier    "AA:BB"
  *
  * Any other extension is keyed by its dotted OID, with the base64url (padded) of its value, the
- * encoding the original used for the SCT list. A value that does not decode, or an extension that
- * appears twice, is a CertParseError with reason 'extension'.
+ * encoding the original used for the SCT list.
+ *
+ * A known extension whose value does not decode is shown as colon hex of its bytes ("30:03:01:01"),
+ * the raw form OpenSSL also falls back to, and reported as an 'extension' issue; what it would have
+ * added (SAN dNSNames, is_ca) is left out. An extension that appears again is ignored after the
+ * first, as OpenSSL's lookups do, and reported as 'extension_repeated'. Only the Extensions
+ * structure itself (SEQUENCE of OID, optional BOOLEAN, OCTET STRING) is required, as OpenSSL requires it.
  */
 import type { CertStreamExtensions } from './types.js';
-import { DerReader, Tag, contextTag } from './der.js';
+import { CONSTRUCTED, DerReader, Tag, contextTag, structureError } from './der.js';
 import { CertParseError } from './errors.js';
 import { base64UrlPadded, colonHex } from './hex.js';
 import { formatGeneralName, joinGeneralNames } from './general-names.js';
+import type { CertFieldIssue } from './issues.js';
 import { ACCESS_METHOD_NAMES, EXTENDED_KEY_USAGE_NAMES, OidTable, oidToString, validateOid } from './oids.js';
-import { decodeByteString, decodeCharacterString } from './strings.js';
+import { decodeCharacterString, isCharacterStringTag } from './strings.js';
 
 export interface ParsedExtensions {
   readonly extensions: CertStreamExtensions;
@@ -42,7 +48,8 @@ export interface ParsedExtensions {
 
 /** What a formatter may read and report besides its string. */
 interface ExtensionContext {
-  readonly reader: DerReader;
+  /** Reads the extension value (a separate reader over a copy when the value was a constructed OCTET STRING). */
+  reader: DerReader;
   isCa: boolean;
   readonly dnsNames: string[];
 }
@@ -55,11 +62,13 @@ interface KnownExtension {
   readonly format: Formatter;
 }
 
-/** Parses the Extensions SEQUENCE content bytes[start, end). */
-export function parseExtensions(reader: DerReader, start: number, end: number): ParsedExtensions {
+/** Parses the Extensions SEQUENCE content bytes[start, end); values that do not decode go to `issues`. */
+export function parseExtensions(reader: DerReader, start: number, end: number, issues: CertFieldIssue[]): ParsedExtensions {
   const bytes = reader.bytes;
   const context: ExtensionContext = { reader, isCa: false, dnsNames: [] };
   const extensions: CertStreamExtensions = {};
+  // Keys seen whose extension shows nothing (authorityKeyIdentifier without keyid), to spot repeats.
+  let shownAsNothing: Set<string> | undefined;
   let pos = start;
   while (pos < end) {
     pos = reader.expect(pos, end, Tag.SEQUENCE, 'Extension (SEQUENCE)');
@@ -72,27 +81,76 @@ export function parseExtensions(reader: DerReader, start: number, end: number): 
       p = reader.read(p, extensionEnd);
       reader.boolean(); // the critical flag: validated, not shown
     }
-    p = reader.expect(p, extensionEnd, Tag.OCTET_STRING, 'extnValue (OCTET STRING)');
+    p = reader.next(p, extensionEnd, 'extnValue (OCTET STRING)');
+    const valueTag = reader.tag;
+    if (valueTag !== Tag.OCTET_STRING && valueTag !== CONSTRUCTED_OCTET_STRING) {
+      throw structureError(`expected extnValue (OCTET STRING), found tag 0x${valueTag.toString(16)}`);
+    }
     reader.expectEnd(p, extensionEnd, 'Extension');
-    const valueStart = reader.start;
-    const valueEnd = reader.end;
-
     const known = KNOWN_EXTENSIONS.get(bytes, oidStart, oidEnd);
     const key = known?.key ?? oidToString(bytes, oidStart, oidEnd);
-    if (Object.hasOwn(extensions, key)) throw new CertParseError('extension', `extension ${key} appears more than once`);
-    const value = known === undefined ? base64UrlPadded(bytes, valueStart, valueEnd) : formatKnown(known, context, valueStart, valueEnd);
+    if (Object.hasOwn(extensions, key) || shownAsNothing?.has(key) === true) {
+      issues.push({ reason: 'extension_repeated', message: `extension ${key} appears more than once; the first is shown` });
+      continue;
+    }
+    // A BER constructed OCTET STRING (OpenSSL reads it) is joined into a copy and read from there.
+    const valueReader = valueTag === Tag.OCTET_STRING ? reader : new DerReader(joinStringChunks(reader, reader.start, reader.end));
+    const valueStart = valueReader === reader ? reader.start : 0;
+    const valueEnd = valueReader === reader ? reader.end : valueReader.bytes.length;
+    let value: string | true | undefined;
+    if (known === undefined) {
+      value = base64UrlPadded(valueReader.bytes, valueStart, valueEnd);
+    } else {
+      context.reader = valueReader;
+      value = formatKnown(known, context, valueStart, valueEnd, issues);
+      context.reader = reader;
+    }
     if (value !== undefined) extensions[key] = value;
+    else (shownAsNothing ??= new Set()).add(key);
   }
   return { extensions, isCa: context.isCa, dnsNames: context.dnsNames };
 }
 
-/** Runs a formatter; any decoding problem inside the value becomes an 'extension' error naming it. */
-function formatKnown(known: KnownExtension, context: ExtensionContext, start: number, end: number): string | true | undefined {
+const CONSTRUCTED_OCTET_STRING = Tag.OCTET_STRING | CONSTRUCTED;
+const MAX_CHUNK_DEPTH = 16;
+
+/**
+ * The content of a constructed OCTET STRING (content bytes[start, end)): its primitive chunks
+ * joined, nested constructed ones included. Like OpenSSL, the chunks' own tags are not checked.
+ */
+function joinStringChunks(reader: DerReader, start: number, end: number): Buffer {
+  const chunks: Buffer[] = [];
+  const collect = (from: number, to: number, depth: number): void => {
+    if (depth > MAX_CHUNK_DEPTH) throw structureError('OCTET STRING chunks nested too deep');
+    for (let p = from; p < to; ) {
+      p = reader.next(p, to, 'OCTET STRING chunk');
+      if ((reader.tag & CONSTRUCTED) === 0) chunks.push(reader.bytes.subarray(reader.start, reader.end));
+      else collect(reader.start, reader.end, depth + 1);
+    }
+  };
+  collect(start, end, 0);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Runs a formatter. When the value does not decode, the extension is shown as colon hex of its
+ * bytes, nothing it added (dNSNames) is kept, and an 'extension' issue names it.
+ */
+function formatKnown(
+  known: KnownExtension,
+  context: ExtensionContext,
+  start: number,
+  end: number,
+  issues: CertFieldIssue[],
+): string | true | undefined {
+  const dnsNamesBefore = context.dnsNames.length;
   try {
     return known.format(context, start, end);
   } catch (error) {
-    if (error instanceof CertParseError) throw new CertParseError('extension', `${known.key}: ${error.message}`);
-    throw error;
+    if (!(error instanceof CertParseError)) throw error;
+    context.dnsNames.length = dnsNamesBefore;
+    issues.push({ reason: 'extension', message: `${known.key} does not decode (${error.message}); shown as hex` });
+    return colonHex(context.reader.bytes, start, end);
   }
 }
 
@@ -108,7 +166,7 @@ const basicConstraints: Formatter = (context, start, end) => {
   }
   if (reader.peekTag(p, seqEnd) === Tag.INTEGER) {
     p = reader.read(p, seqEnd);
-    if (reader.checkInteger()) throw new CertParseError('integer', 'pathLenConstraint is negative');
+    reader.checkInteger(); // pathLenConstraint is not shown, so even a negative one is fine (OpenSSL reads it too)
   }
   reader.expectEnd(p, seqEnd, 'BasicConstraints');
   context.isCa = ca;
@@ -282,8 +340,9 @@ function formatPolicyQualifier(reader: DerReader, start: number, end: number): s
   const id = POLICY_QUALIFIERS.get(bytes, reader.start, reader.end) ?? oidToString(bytes, reader.start, reader.end);
   reader.expectEnd(reader.next(q, end, 'qualifier'), end, 'PolicyQualifierInfo');
   if (id === QUALIFIER_CPS) {
-    if (reader.tag !== Tag.IA5_STRING) throw new CertParseError('structure', 'CPS qualifier is not an IA5String');
-    return '  CPS: ' + decodeByteString(bytes, reader.start, reader.end);
+    // RFC 5280 says IA5String; CAs have used other string types, which read just as well.
+    if (!isCharacterStringTag(reader.tag)) throw new CertParseError('structure', 'CPS qualifier is not a character string');
+    return '  CPS: ' + decodeCharacterString(bytes, reader.tag, reader.start, reader.end);
   }
   if (id === QUALIFIER_USER_NOTICE) {
     if (reader.tag !== Tag.SEQUENCE) throw new CertParseError('structure', 'UserNotice is not a SEQUENCE');

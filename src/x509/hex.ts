@@ -30,6 +30,24 @@ export function integerHex(bytes: Uint8Array, start: number, end: number): strin
   return hex.length > 1 && hex[0] === '0' ? hex.slice(1) : hex;
 }
 
+/**
+ * integerHex for an INTEGER of either sign: a negative one is "-" and the hex of its magnitude, the
+ * way OpenSSL prints negative serials (OpenSSL "-04316693ED", here without leading zeros like
+ * positive ones: "-4316693ED").
+ */
+export function signedIntegerHex(bytes: Uint8Array, start: number, end: number): string {
+  if (end === start || bytes[start]! < 0x80) return integerHex(bytes, start, end);
+  // Two's complement: the magnitude is every byte inverted, plus one.
+  const magnitude = new Uint8Array(end - start);
+  let carry = 1;
+  for (let i = end - start - 1; i >= 0; i--) {
+    const v = (~bytes[start + i]! & 0xff) + carry;
+    magnitude[i] = v & 0xff;
+    carry = v >> 8;
+  }
+  return '-' + integerHex(magnitude, 0, magnitude.length);
+}
+
 /** Base64url with padding (Elixir's Base.url_encode64), used for opaque extension values. */
 export function base64UrlPadded(bytes: Buffer, start: number, end: number): string {
   const base64url = bytes.toString('base64url', start, end);

@@ -1,19 +1,23 @@
 /**
  * Distinguished names (RFC 5280 Name) in CertStream's shape.
  *
- * Only C, ST, L, O, OU and CN are decoded; the other attributes are checked (strings must be valid
- * for their type, so a bad UTF-8 streetAddress still fails) but never turned into text.
+ * Only C, ST, L, O, OU and CN are decoded; the other attributes are never turned into text, so their
+ * contents are not checked either (a bad UTF-8 streetAddress costs nothing). A shown value that is
+ * not a decodable character string is left out and reported as a 'string' issue.
  *
- * Repeated attributes (two OUs, two CNs) are joined with "," in certificate order, as
- * certstream-server-go does; the original server kept only the last one, losing the rest.
- * `aggregated` lists the present attributes as "/C=../CN=../L=../O=../OU=../ST=.." in that fixed
- * order (the original server's sorted map keys), and is "/" for an empty name, also as it did.
+ * CN is the LAST common name when there are several, as both reference servers show it (Go's
+ * pkix.Name and the original's attribute map keep the last); all_domains still gets every CN value.
+ * Other repeated attributes (two OUs) are joined with "," in certificate order, as
+ * certstream-server-go does. `aggregated` lists the present attributes as
+ * "/C=../CN=../L=../O=../OU=../ST=.." in that fixed order (the original server's sorted map keys),
+ * and is "/" for an empty name, also as it did.
  */
 import type { CertStreamName } from './types.js';
-import { DerReader, Tag } from './der.js';
+import { CONSTRUCTED, DerReader, Tag, structureError } from './der.js';
 import { CertParseError } from './errors.js';
+import type { CertFieldIssue } from './issues.js';
 import { ATTRIBUTE_SHORT_NAMES, OidTable, oidToString, validateOid } from './oids.js';
-import { checkCharacterString, decodeCharacterString, isCharacterStringTag } from './strings.js';
+import { decodeCharacterString, isCharacterStringTag } from './strings.js';
 import { plainHex } from './hex.js';
 
 export interface ParsedName {
@@ -35,30 +39,59 @@ const CERTSTREAM_ATTRIBUTES = new OidTable<CertStreamAttribute>([
 
 const NO_COMMON_NAMES: readonly string[] = Object.freeze([]);
 
-/** Parses the Name whose SEQUENCE content is bytes[start, end). */
-export function parseName(reader: DerReader, start: number, end: number): ParsedName {
+/**
+ * OpenSSL reads a Name's SEQUENCE and its SETs even when their constructed bit is clear (tags 0x10
+ * and 0x11); so do we, or a certificate OpenSSL reads would be dropped.
+ */
+function isTag(tag: number, expected: number): boolean {
+  return (tag | CONSTRUCTED) === expected;
+}
+
+/** Reads the Name at `pos` (the issuer or subject); returns the position after it. */
+export function readName(reader: DerReader, pos: number, limit: number, what: string): number {
+  const next = reader.next(pos, limit, what);
+  if (!isTag(reader.tag, Tag.SEQUENCE)) throw structureError(`expected ${what} (SEQUENCE), found tag 0x${reader.tag.toString(16)}`);
+  return next;
+}
+
+/** Parses the Name whose SEQUENCE content is bytes[start, end); undecodable shown values go to `issues`. */
+export function parseName(reader: DerReader, start: number, end: number, issues: CertFieldIssue[]): ParsedName {
   const bytes = reader.bytes;
   const name: CertStreamName = { aggregated: '', C: null, ST: null, L: null, O: null, OU: null, CN: null };
   let commonNames: string[] | undefined;
 
   forEachAttribute(reader, start, end, (typeStart, typeEnd) => {
     const attribute = CERTSTREAM_ATTRIBUTES.get(bytes, typeStart, typeEnd);
-    const { tag, start: valueStart, end: valueEnd } = reader;
-    if (attribute === undefined) {
-      checkCharacterString(bytes, tag, valueStart, valueEnd);
-      return;
+    if (attribute === undefined) return;
+    const value = decodeAttributeValue(reader, attribute, issues);
+    if (value === undefined) return;
+    if (attribute === 'CN') {
+      name.CN = value;
+      (commonNames ??= []).push(value);
+    } else {
+      const previous = name[attribute];
+      name[attribute] = previous === null ? value : previous + ',' + value;
     }
-    if (!isCharacterStringTag(tag)) {
-      throw new CertParseError('string', `${attribute} attribute at offset ${valueStart} is not a character string`);
-    }
-    const value = decodeCharacterString(bytes, tag, valueStart, valueEnd);
-    const previous = name[attribute];
-    name[attribute] = previous === null ? value : previous + ',' + value;
-    if (attribute === 'CN') (commonNames ??= []).push(value);
   });
 
   name.aggregated = aggregate(name);
   return { name, commonNames: commonNames ?? NO_COMMON_NAMES };
+}
+
+/** The string value the reader is on, or undefined (and an issue) when it does not decode. */
+function decodeAttributeValue(reader: DerReader, attribute: CertStreamAttribute, issues: CertFieldIssue[]): string | undefined {
+  const { bytes, tag, start, end } = reader;
+  if (!isCharacterStringTag(tag)) {
+    issues.push({ reason: 'string', message: `${attribute} value at offset ${start} is not a character string (tag 0x${tag.toString(16)})` });
+    return undefined;
+  }
+  try {
+    return decodeCharacterString(bytes, tag, start, end);
+  } catch (error) {
+    if (!(error instanceof CertParseError)) throw error;
+    issues.push({ reason: 'string', message: `${attribute}: ${error.message}` });
+    return undefined;
+  }
 }
 
 /** OpenSSL's one-line form "/C=US/O=Example/CN=x", used for DirName general names. */
@@ -89,7 +122,8 @@ function forEachAttribute(
 ): void {
   let pos = start;
   while (pos < end) {
-    pos = reader.expect(pos, end, Tag.SET, 'RelativeDistinguishedName (SET)');
+    pos = reader.next(pos, end, 'RelativeDistinguishedName (SET)');
+    if (!isTag(reader.tag, Tag.SET)) throw structureError(`expected RelativeDistinguishedName (SET), found tag 0x${reader.tag.toString(16)}`);
     const setEnd = reader.end;
     let p = reader.start;
     while (p < setEnd) {

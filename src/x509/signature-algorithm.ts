@@ -3,6 +3,8 @@
  * ("sha256, rsa", "ecdsa, sha256", "ed25519"); anything Go does not know is "unknown".
  */
 import { DerReader, Tag, contextTag } from './der.js';
+import { CertParseError } from './errors.js';
+import type { CertFieldIssue } from './issues.js';
 import { OidTable, validateOid } from './oids.js';
 
 const RSA_PSS = '1.2.840.113549.1.1.10';
@@ -35,14 +37,29 @@ const PSS_HASHES = new OidTable<string>([
 const UNKNOWN = 'unknown';
 const PSS_HASH_ALGORITHM = contextTag(0, true);
 
-/** Name of the AlgorithmIdentifier whose SEQUENCE content is bytes[start, end). */
-export function signatureAlgorithmName(reader: DerReader, start: number, end: number): string {
+/** Checks the AlgorithmIdentifier whose SEQUENCE content is bytes[start, end) starts with a valid OID; returns where its parameters start. */
+export function checkAlgorithmIdentifier(reader: DerReader, start: number, end: number): number {
+  const paramsStart = reader.expect(start, end, Tag.OID, 'algorithm (OID)');
+  validateOid(reader.bytes, reader.start, reader.end);
+  return paramsStart;
+}
+
+/**
+ * Name of the AlgorithmIdentifier whose SEQUENCE content is bytes[start, end). Parameters are
+ * OpenSSL's ANY: RSASSA-PSS parameters that do not decode make the name "unknown" and an issue.
+ */
+export function signatureAlgorithmName(reader: DerReader, start: number, end: number, issues: CertFieldIssue[]): string {
   const bytes = reader.bytes;
-  const paramsStart = reader.expect(start, end, Tag.OID, 'signature algorithm (OID)');
-  validateOid(bytes, reader.start, reader.end);
+  const paramsStart = checkAlgorithmIdentifier(reader, start, end);
   const name = SIGNATURE_ALGORITHMS.get(bytes, reader.start, reader.end) ?? UNKNOWN;
   if (name !== RSA_PSS) return name;
-  return pssName(reader, paramsStart, end);
+  try {
+    return pssName(reader, paramsStart, end);
+  } catch (error) {
+    if (!(error instanceof CertParseError)) throw error;
+    issues.push({ reason: 'signature_algorithm', message: `RSASSA-PSS parameters do not decode: ${error.message}` });
+    return UNKNOWN;
+  }
 }
 
 /**

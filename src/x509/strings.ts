@@ -50,21 +50,6 @@ export function decodeCharacterString(bytes: Buffer, tag: number, start: number,
   }
 }
 
-/** Checks a character string without building it (for name attributes we do not output). */
-export function checkCharacterString(bytes: Buffer, tag: number, start: number, end: number): void {
-  switch (tag) {
-    case Tag.UTF8_STRING:
-      if (!isValidUtf8(bytes, start, end)) throw stringError(start, 'UTF8String is not valid UTF-8');
-      return;
-    case Tag.BMP_STRING:
-    case Tag.UNIVERSAL_STRING:
-      decodeCharacterString(bytes, tag, start, end);
-      return;
-    default:
-    // 8-bit string types accept any byte (see the module comment); other types are not strings.
-  }
-}
-
 /** An IA5String-like value (also the implicitly tagged GeneralName strings): ASCII, UTF-8 or Latin-1. */
 export function decodeByteString(bytes: Buffer, start: number, end: number): string {
   if (isAscii(bytes, start, end) || !isValidUtf8(bytes, start, end)) return bytes.toString('latin1', start, end);

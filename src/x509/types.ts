@@ -21,11 +21,11 @@ export interface CertStreamCert {
   subject: CertStreamName;
   issuer: CertStreamName;
   extensions: CertStreamExtensions;
-  /** Unix seconds. */
-  not_before: number;
-  /** Unix seconds. */
-  not_after: number;
-  /** Upper-case hex without leading zeros ("0" for zero). */
+  /** Unix seconds; null when the certificate's time does not decode (OpenSSL: "Bad time value"). */
+  not_before: number | null;
+  /** Unix seconds; null when the certificate's time does not decode. */
+  not_after: number | null;
+  /** Upper-case hex without leading zeros ("0" for zero); negative serials start with "-". */
   serial_number: string;
   /** SHA-1 of the DER, "AA:BB:..." upper case. */
   fingerprint: string;
@@ -37,7 +37,7 @@ export interface CertStreamCert {
   signature_algorithm: string;
   /** basicConstraints cA. */
   is_ca: boolean;
-  /** CN plus SAN dNSNames, de-duplicated, order kept. */
+  /** Every CN value, then the SAN dNSNames, de-duplicated, order kept. */
   all_domains: string[];
   /** Base64 DER. */
   as_der: string;

@@ -49,11 +49,11 @@ describe('serve process with restart', () => {
       assert.equal(all.length, 240 * fixture.sim.logs.length, 'no duplicates arrived late');
       const byLog = indexesByLog(all);
       for (const log of fixture.sim.logs) {
-        const got = byLog.get(log.urls.monitoringUrl.replace(/^https?:\/\//, ''));
+        const got = byLog.get(log.urls.monitoringUrl);
         assert.deepEqual(got, Array.from({ length: 240 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
       for (const u of all) {
-        const log = fixture.sim.logs.find((l) => l.urls.monitoringUrl.endsWith(u.data.source.url))!;
+        const log = fixture.sim.logs.find((l) => l.urls.monitoringUrl === u.data.source.url)!;
         assert.equal(u.data.leaf_cert.as_der, Buffer.from(log.entryAt(u.data.cert_index).leafDer).toString('base64'));
       }
     } finally {

@@ -177,7 +177,7 @@ describe('watch command across a server restart', () => {
       assert.equal(all.length, total, 'nothing twice');
       const byLog = indexesByLog(all);
       for (const log of fixture.sim.logs) {
-        const logUrl = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
+        const logUrl = log.urls.monitoringUrl;
         assert.deepEqual(byLog.get(logUrl), Array.from({ length: 23 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
       assert.match(watch.stderr, /connection lost \(.*\); reconnecting\n/);

@@ -54,7 +54,7 @@ describe('client library across a server restart', () => {
       assert.equal(received.length, total, 'nothing twice');
       const byLog = indexesByLog(received);
       for (const log of fixture.sim.logs) {
-        const url = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
+        const url = log.urls.monitoringUrl;
         assert.deepEqual(byLog.get(url), Array.from({ length: 45 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
     } finally {

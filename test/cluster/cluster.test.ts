@@ -79,7 +79,7 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
   function expectedEntries(from: ReadonlyMap<string, number> = new Map()): Set<string> {
     const keys = new Set<string>();
     for (const log of sim.logs) {
-      const url = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
+      const url = log.urls.monitoringUrl;
       for (let i = from.get(log.slug) ?? 0; i < log.size; i++) keys.add(`${url}#${i}`);
     }
     return keys;

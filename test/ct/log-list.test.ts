@@ -59,6 +59,7 @@ describe('log list selection', () => {
     );
     assert.equal(tiled?.api, 'static-ct');
     assert.equal(tiled?.url, 'https://mon.example.org/2026h1/');
+    assert.equal(tiled?.listedUrl, 'https://mon.example.org/2026h1', 'as the list spells it, for source.url');
     assert.equal(tiled?.origin, 'log.example.org/2026h1');
   });
 

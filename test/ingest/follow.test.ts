@@ -22,7 +22,7 @@ class Collector {
     ingest.onEvent((e) => this.events.push(e));
   }
   of(log: SimLog): CertEvent[] {
-    const url = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
+    const url = log.urls.monitoringUrl; // source.url as the log list gives it
     return this.events.filter((e) => e.source.url === url);
   }
 }

@@ -32,7 +32,8 @@ describe('a hostile log within the limits', () => {
 
   const certificates = (): LiteMessage[] => (client.messages as LiteMessage[]).filter((m) => m.message_type === 'certificate_update');
   const indexesFrom = (log: SimLog): number[] => {
-    const url = log.urls.monitoringUrl.replace(/^https?:\/\//, '');
+    // source.url is the log's URL as the log list gives it.
+    const url = log.urls.url;
     return certificates().filter((m) => m.data.source.url === url).map((m) => m.data.cert_index);
   };
   const statusOf = (log: SimLog) => stack.ingest.status().find((s) => s.url === log.urls.url)!;

@@ -139,7 +139,7 @@ describe('event records', () => {
       return cert;
     },
     originRef: (event) => LOGS.findIndex((l) => l.url === event.log.url),
-    origin: (ref) => ({ source: { url: LOGS[ref]!.url.replace(/^https:\/\//, ''), name: LOGS[ref]!.name }, log: LOGS[ref]! }),
+    origin: (ref) => ({ source: { url: LOGS[ref]!.url, name: LOGS[ref]!.name }, log: LOGS[ref]! }),
   };
 
   before(async () => {

@@ -14,7 +14,7 @@ export async function simulatedEvent(seed: string, dnsNames: string[]): Promise<
     cert_index: 123456,
     cert_link: 'https://ct.example/log/ct/v1/get-entries?start=123456&end=123456',
     seen: 1700000000.123,
-    source: { url: 'ct.example/log/', name: "Simulated 'log' \"quoted\"" },
+    source: { url: 'https://ct.example/log/', name: "Simulated 'log' \"quoted\"" },
     leafDer: issued.der,
     log: { api: 'rfc6962', url: 'https://ct.example/log/' },
   };

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CertParseError, parseCertificate, type CertParseErrorReason } from '../../src/x509/index.js';
+import { CertParseError, parseCertificate, type CertFieldIssue, type CertFieldIssueReason, type CertParseErrorReason } from '../../src/x509/index.js';
 import { ascii, concat, hex, oid, TAG, tlv, type Bytes } from './der-builder.js';
 
 const { SEQ, SET, UTF8, PRINTABLE, IA5, BMP } = TAG;
@@ -62,6 +62,29 @@ function extensionsOf(...extensions: Uint8Array[]): Record<string, string | true
   return parseCertificate(certificate({ extensions })).extensions;
 }
 
+/** Where the content of the definite-length element at `at` starts and where the element ends. */
+function definiteHeader(bytes: Uint8Array, at: number): { contentStart: number; end: number } {
+  const first = bytes[at + 1]!;
+  const lengthBytes = first < 0x80 ? 0 : first & 0x7f;
+  let length = first < 0x80 ? first : 0;
+  for (let i = 0; i < lengthBytes; i++) length = length * 256 + bytes[at + 2 + i]!;
+  const contentStart = at + 2 + lengthBytes;
+  return { contentStart, end: contentStart + length };
+}
+
+/** Parses `der`, requiring exactly the field issues `reasons` (in order). */
+function parseWithIssues(der: Uint8Array, ...reasons: CertFieldIssueReason[]): ReturnType<typeof parseCertificate> {
+  const issues: CertFieldIssue[] = [];
+  const cert = parseCertificate(der, issues);
+  assert.deepEqual(
+    issues.map((i) => i.reason),
+    reasons,
+    issues.map((i) => i.message).join('; '),
+  );
+  for (const issue of issues) assert.ok(issue.message.length > 0);
+  return cert;
+}
+
 describe('parseCertificate: structure', () => {
   it('parses a minimal certificate into every CertStream field', () => {
     const der = certificate();
@@ -87,20 +110,63 @@ describe('parseCertificate: structure', () => {
     assert.equal(cert.is_ca, false);
   });
 
-  it('rejects what is not a well-formed DER Certificate', () => {
-    fails(certificate({ trailing: hex('00') }), 'der', /trailing/);
-    fails(certificate({ serial: hex('02 02 ff 10') }), 'integer', /negative/);
-    fails(certificate({ version: tlv(0xa0, [0x02, 0x01, 0x03]) }), 'structure', /version/);
+  it('rejects what OpenSSL rejects too: a broken structure, non-minimal INTEGERs, bad OIDs', () => {
     fails(certificate({ version: tlv(0xa0, [0x02, 0x01, 0x02], [0x05, 0x00]) }), 'structure');
-    fails(certificate({ outerAlgorithm: tlv(SEQ, oid('1.2.840.113549.1.1.5'), [0x05, 0x00]) }), 'structure', /differs/);
+    fails(certificate({ serial: hex('02 02 00 10') }), 'integer', /minimally/);
     fails(certificate({ validity: tlv(SEQ, tlv(0x17, ascii('250101000000Z'))) }), 'structure', /notAfter/);
+    fails(certificate({ validity: tlv(SEQ, tlv(0x17, ascii('250101000000Z')), tlv(0x13, ascii('260101000000Z'))) }), 'structure', /UTCTime/);
     fails(certificate({ extensions: [extension('2.5.29.19', tlv(SEQ))].map((e) => concat(e, [0x00])) }), 'der');
     fails(certificate({ afterKey: hex('05 00') }), 'structure');
+    fails(certificate({ outerAlgorithm: tlv(SEQ, [0x06, 0x02, 0x2a, 0x80], [0x05, 0x00]) }), 'oid');
+    fails(certificate({ algorithm: tlv(SEQ, [0x06, 0x00]), outerAlgorithm: SHA256_RSA }), 'oid');
+  });
+
+  it('reads what OpenSSL reads: negative serials, any version, differing signature algorithms, trailing bytes', () => {
+    assert.equal(parseWithIssues(certificate({ serial: hex('02 02 ff 10') })).serial_number, '-F0');
+    assert.equal(parseWithIssues(certificate({ serial: hex('02 01 80') })).serial_number, '-80');
+    assert.equal(parseWithIssues(certificate({ serial: hex('02 03 ff 00 00') })).serial_number, '-10000');
+    assert.equal(parseWithIssues(certificate({ version: tlv(0xa0, [0x02, 0x01, 0x03]) })).serial_number, '1001');
+    // The outer algorithm is the one the signature was made with, so it is the one shown.
+    const mixed = parseWithIssues(certificate({ outerAlgorithm: tlv(SEQ, oid('1.2.840.113549.1.1.5'), [0x05, 0x00]) }));
+    assert.equal(mixed.signature_algorithm, 'sha1, rsa');
+    const trailing = certificate({ trailing: hex('00 01') });
+    const cert = parseWithIssues(trailing, 'trailing_data');
+    assert.equal(cert.as_der, Buffer.from(trailing).toString('base64'), 'as_der and the hashes keep the logged bytes');
+    assert.equal(cert.subject.CN, 'example.com');
+  });
+
+  it('reads BER: indefinite lengths, non-minimal lengths, constructed OCTET STRING values, primitive-flagged names', () => {
+    const der = certificate({ extensions: [extension('2.5.29.19', tlv(SEQ, [0x01, 0x01, 0xff]))] });
+    const reference = parseCertificate(der);
+    // The same certificate with its tbsCertificate re-encoded with an indefinite length.
+    const outer = definiteHeader(der, 0);
+    const tbs = definiteHeader(der, outer.contentStart);
+    const tbsContent = der.subarray(tbs.contentStart, tbs.end);
+    const ber = tlv(SEQ, [0x30, 0x80], tbsContent, [0x00, 0x00], der.subarray(tbs.end));
+    const fromBer = parseWithIssues(ber);
+    assert.deepEqual({ ...fromBer, as_der: '', fingerprint: '', sha1: '', sha256: '' }, { ...reference, as_der: '', fingerprint: '', sha1: '', sha256: '' });
+    // basicConstraints' value as a constructed OCTET STRING of two chunks.
+    const chunked = certificate({ extensions: [tlv(SEQ, oid('2.5.29.19'), tlv(0x24, tlv(0x04, [0x30, 0x03]), tlv(0x04, [0x01, 0x01, 0xff])))] });
+    const cert = parseWithIssues(chunked);
+    assert.equal(cert.extensions.basicConstraints, 'CA:TRUE');
+    assert.equal(cert.is_ca, true);
+    // A subject Name and its SETs with the constructed bit clear (0x10, 0x11).
+    const oddName = name([['2.5.4.3', PRINTABLE, ascii('odd.example')]]);
+    oddName[0] = 0x10; // SEQUENCE without the constructed bit
+    oddName[2] = 0x11; // SET without the constructed bit
+    assert.equal(parseWithIssues(certificate({ subject: oddName })).subject.CN, 'odd.example');
+  });
+
+  it('shows a time that does not decode as null, and reports it', () => {
+    const validity = tlv(SEQ, tlv(0x17, ascii('110321092552Z')), tlv(0x17, ascii('19020701025736Z')));
+    const cert = parseWithIssues(certificate({ validity }), 'time');
+    assert.equal(cert.not_before, Date.UTC(2011, 2, 21, 9, 25, 52) / 1000);
+    assert.equal(cert.not_after, null);
   });
 });
 
 describe('parseCertificate: names', () => {
-  it('joins repeated attributes with "," and lists every CN in all_domains', () => {
+  it('shows the last CN, joins other repeated attributes with ",", and lists every CN in all_domains', () => {
     const cert = parseCertificate(
       certificate({
         subject: name(
@@ -116,9 +182,9 @@ describe('parseCertificate: names', () => {
       }),
     );
     assert.equal(cert.subject.OU, 'One,Two');
-    assert.equal(cert.subject.CN, 'a.example,b.example');
-    assert.equal(cert.subject.aggregated, '/C=US/CN=a.example,b.example/OU=One,Two');
-    assert.deepEqual(cert.all_domains, ['a.example', 'b.example', 'c.example']);
+    assert.equal(cert.subject.CN, 'b.example', 'the last CN, as both reference servers show it');
+    assert.equal(cert.subject.aggregated, '/C=US/CN=b.example/OU=One,Two');
+    assert.deepEqual(cert.all_domains, ['a.example', 'b.example', 'c.example'], 'every CN, then the SAN dNSNames');
   });
 
   it('orders aggregated C, CN, L, O, OU, ST whatever the certificate order, and shows "/" for an empty name', () => {
@@ -138,11 +204,17 @@ describe('parseCertificate: names', () => {
     assert.deepEqual(cert.issuer, { aggregated: '/', C: null, ST: null, L: null, O: null, OU: null, CN: null });
   });
 
-  it('decodes BMPString names and checks strings of attributes it does not show', () => {
+  it('decodes BMPString names; a shown value that does not decode is left out and reported, others are not read', () => {
     const bmp = Buffer.from('Zürich', 'utf16le').swap16();
     assert.equal(parseCertificate(certificate({ subject: name([['2.5.4.7', BMP, bmp]]) })).subject.L, 'Zürich');
-    fails(certificate({ subject: name([['2.5.4.9', UTF8, hex('c3 28')]]) }), 'string');
-    fails(certificate({ subject: name([['2.5.4.3', 0x04, ascii('x')]]) }), 'string');
+    // streetAddress with invalid UTF-8: never shown, so never read.
+    assert.equal(parseWithIssues(certificate({ subject: name([['2.5.4.9', UTF8, hex('c3 28')], ['2.5.4.3', UTF8, ascii('ok.example')]]) })).subject.CN, 'ok.example');
+    const badCn = parseWithIssues(certificate({ subject: name([['2.5.4.3', UTF8, ascii('a.example')]], [['2.5.4.3', UTF8, hex('c3 28')]]) }), 'string');
+    assert.equal(badCn.subject.CN, 'a.example');
+    assert.deepEqual(badCn.all_domains, ['a.example']);
+    const octets = parseWithIssues(certificate({ subject: name([['2.5.4.3', 0x04, ascii('x')]], [['2.5.4.10', BMP, [0x00]]]) }), 'string', 'string');
+    assert.deepEqual(octets.subject, { aggregated: '/', C: null, ST: null, L: null, O: null, OU: null, CN: null });
+    assert.deepEqual(octets.all_domains, []);
   });
 });
 
@@ -168,7 +240,11 @@ describe('parseCertificate: extensions', () => {
         'email:x@example.com, URI:https://example.com/, DirName:/C=US/CN=Dir, Registered ID:1.2.3.4, ' +
         'othername:<unsupported>, X400Name:<unsupported>, EdiPartyName:<unsupported>',
     );
-    fails(certificate({ extensions: [extension('2.5.29.17', tlv(SEQ, tlv(0x89, [0])))] }), 'extension', /subjectAltName/);
+    // A GeneralName OpenSSL cannot decode either: the whole SAN is shown as hex and adds no domain.
+    const bad = tlv(SEQ, tlv(0x82, ascii('lost.example')), tlv(0x89, [0]));
+    const cert = parseWithIssues(certificate({ extensions: [extension('2.5.29.17', bad)] }), 'extension');
+    assert.equal(cert.extensions.subjectAltName, '30:11:82:0C:6C:6F:73:74:2E:65:78:61:6D:70:6C:65:89:01:00');
+    assert.deepEqual(cert.all_domains, ['example.com']);
   });
 
   it('prints basicConstraints without pathlen, and is_ca from cA', () => {
@@ -176,7 +252,11 @@ describe('parseCertificate: extensions', () => {
     assert.equal(ca.extensions.basicConstraints, 'CA:TRUE');
     assert.equal(ca.is_ca, true);
     assert.equal(extensionsOf(extension('2.5.29.19', tlv(SEQ, [0x01, 0x01, 0x00]))).basicConstraints, 'CA:FALSE');
-    fails(certificate({ extensions: [extension('2.5.29.19', tlv(SEQ, [0x01, 0x01, 0x01]))] }), 'extension');
+    assert.equal(extensionsOf(extension('2.5.29.19', tlv(SEQ, [0x01, 0x01, 0x01]))).basicConstraints, 'CA:TRUE', 'BER TRUE');
+    assert.equal(extensionsOf(extension('2.5.29.19', tlv(SEQ, [0x01, 0x01, 0xff], [0x02, 0x01, 0xff]))).basicConstraints, 'CA:TRUE', 'negative pathlen');
+    const broken = parseWithIssues(certificate({ extensions: [extension('2.5.29.19', tlv(SEQ, [0x01, 0x01, 0xff], [0x05, 0x00]))] }), 'extension');
+    assert.equal(broken.extensions.basicConstraints, '30:05:01:01:FF:05:00');
+    assert.equal(broken.is_ca, false);
   });
 
   it('names key usage bits in both bytes', () => {
@@ -213,6 +293,12 @@ describe('parseCertificate: extensions', () => {
       extensionsOf(extension('2.5.29.32', policies)).certificatePolicies,
       'Policy: 2.23.140.1.2.1\nPolicy: 1.2.3\n  CPS: http://cps\n  User Notice: Org\n  User Notice: Explicit',
     );
+    // A CPS URI in the wrong string type still reads; a CPS qualifier that is no string at all does not.
+    const utf8Cps = tlv(SEQ, tlv(SEQ, oid('1.2.3'), tlv(SEQ, tlv(SEQ, oid('1.3.6.1.5.5.7.2.1'), tlv(UTF8, ascii('http://cps'))))));
+    assert.equal(extensionsOf(extension('2.5.29.32', utf8Cps)).certificatePolicies, 'Policy: 1.2.3\n  CPS: http://cps');
+    const sequenceCps = tlv(SEQ, tlv(SEQ, oid('1.2.3'), tlv(SEQ, tlv(SEQ, oid('1.3.6.1.5.5.7.2.1'), tlv(SEQ)))));
+    const cert = parseWithIssues(certificate({ extensions: [extension('2.5.29.32', sequenceCps)] }), 'extension');
+    assert.match(String(cert.extensions.certificatePolicies), /^30:16:30:14:06:02:2A:03:30:0E/);
   });
 
   it('prints each CRL distribution point, including a cRLIssuer', () => {
@@ -245,15 +331,21 @@ describe('parseCertificate: extensions', () => {
       extension('1.2.3.4', hex('fb ef')),
     );
     assert.deepEqual(extensions, { ctlSignedCertificateTimestamp: 'BAUAA_v__g==', ctlPoisonByte: true, '1.2.3.4': '--8=' });
-    fails(certificate({ extensions: [extension('1.3.6.1.4.1.11129.2.4.3', [0x05, 0x01, 0x00])] }), 'extension');
+    const poison = parseWithIssues(certificate({ extensions: [extension('1.3.6.1.4.1.11129.2.4.3', [0x05, 0x01, 0x00])] }), 'extension');
+    assert.equal(poison.extensions.ctlPoisonByte, '05:01:00');
   });
 
-  it('rejects a repeated extension and undecodable values, naming the extension', () => {
-    const ski = extension('2.5.29.14', tlv(0x04, [1, 2]));
-    fails(certificate({ extensions: [ski, ski] }), 'extension', /subjectKeyIdentifier appears more than once/);
-    fails(certificate({ extensions: [extension('2.5.29.14', tlv(0x04, [1, 2]), false), extension('1.2.3', []), extension('1.2.3', [])] }), 'extension', /1\.2\.3/);
-    fails(certificate({ extensions: [extension('2.5.29.15', tlv(0x03, [0x09, 0x80]))] }), 'extension', /keyUsage/);
-    fails(certificate({ extensions: [extension('2.5.29.14', concat(tlv(0x04, [1]), [0x00]))] }), 'extension', /subjectKeyIdentifier/);
+  it('shows the first of a repeated extension and undecodable values as hex, reporting each', () => {
+    const first = extension('2.5.29.14', tlv(0x04, [1, 2]));
+    const second = extension('2.5.29.14', tlv(0x04, [3, 4]));
+    const repeated = parseWithIssues(certificate({ extensions: [first, second, extension('1.2.3', [7]), extension('1.2.3', [8])] }), 'extension_repeated', 'extension_repeated');
+    assert.deepEqual(repeated.extensions, { subjectKeyIdentifier: '01:02', '1.2.3': 'Bw==' });
+    const noKeyId = extension('2.5.29.35', tlv(SEQ, [0x82, 0x01, 0x05]));
+    assert.deepEqual(parseWithIssues(certificate({ extensions: [noKeyId, extension('2.5.29.35', tlv(SEQ, [0x80, 0x01, 0xab]))] }), 'extension_repeated').extensions, {});
+    assert.equal(parseWithIssues(certificate({ extensions: [extension('2.5.29.15', tlv(0x03, [0x09, 0x80]))] }), 'extension').extensions.keyUsage, '03:02:09:80');
+    const issues: CertFieldIssue[] = [];
+    parseCertificate(certificate({ extensions: [extension('2.5.29.14', concat(tlv(0x04, [1]), [0x00]))] }), issues);
+    assert.match(issues[0]!.message, /subjectKeyIdentifier/);
   });
 
   it('names RSASSA-PSS by its hash, as Go does', () => {
@@ -263,5 +355,7 @@ describe('parseCertificate: extensions', () => {
     assert.equal(parseCertificate(certificate({ algorithm: pss('2.16.840.1.101.3.4.2.3') })).signature_algorithm, 'sha512, rsa-pss');
     assert.equal(parseCertificate(certificate({ algorithm: pss('1.3.14.3.2.26') })).signature_algorithm, 'unknown');
     assert.equal(parseCertificate(certificate({ algorithm: tlv(SEQ, oid('1.3.101.112')) })).signature_algorithm, 'ed25519');
+    const brokenParams = tlv(SEQ, oid('1.2.840.113549.1.1.10'), tlv(SEQ, tlv(0xa0, tlv(0x04))));
+    assert.equal(parseWithIssues(certificate({ algorithm: brokenParams }), 'signature_algorithm').signature_algorithm, 'unknown');
   });
 });

@@ -1,4 +1,4 @@
-/** The strict DER reader on hand-made encodings. */
+/** The DER reader (with the BER length forms OpenSSL reads) on hand-made encodings. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DerReader } from '../../src/x509/der.js';
@@ -36,13 +36,27 @@ describe('DerReader', () => {
     assert.deepEqual(readAll(hex('05 00')), { tag: 0x05, start: 2, end: 2 });
   });
 
-  it('rejects indefinite lengths (BER)', () => {
-    assertFails(() => readAll(hex('30 80 02 01 01 00 00')), 'der', /indefinite/);
+  it('reads indefinite lengths of constructed elements, nested too, up to their end-of-contents (BER)', () => {
+    // start/end are the content; read() returns the position after the 00 00.
+    const bytes = hex('30 80 02 01 01 30 80 04 00 00 00 00 00 05 00');
+    const reader = new DerReader(bytes);
+    assert.equal(reader.read(0, bytes.length), 13);
+    assert.deepEqual([reader.tag, reader.start, reader.end], [0x30, 2, 11]);
+    assert.equal(reader.read(5, 11), 11);
+    assert.deepEqual([reader.tag, reader.start, reader.end], [0x30, 7, 9]);
   });
 
-  it('rejects non-minimal lengths', () => {
-    assertFails(() => readAll(hex('04 81 03 aa bb cc')), 'der', /non-minimal/);
-    assertFails(() => readAll(concat(hex('04 82 00 81'), new Uint8Array(0x81))), 'der', /non-minimal/);
+  it('refuses indefinite lengths on primitive elements, without end-of-contents, or nested too deep', () => {
+    assertFails(() => readAll(hex('04 80 aa 00 00')), 'der', /primitive/);
+    assertFails(() => readAll(hex('30 80 02 01 01')), 'der', /end-of-contents/);
+    assertFails(() => readAll(hex('30 80 02 01 01 00')), 'der', /truncated/);
+    const deep = concat(...Array.from({ length: 100 }, () => hex('30 80')), ...Array.from({ length: 100 }, () => hex('00 00')));
+    assertFails(() => readAll(deep), 'der', /too deep/);
+  });
+
+  it('reads non-minimal lengths (BER, as OpenSSL does)', () => {
+    assert.deepEqual(readAll(hex('04 81 03 aa bb cc')), { tag: 0x04, start: 3, end: 6 });
+    assert.deepEqual(readAll(concat(hex('04 86 00 00 00 00 00 81'), new Uint8Array(0x81))), { tag: 0x04, start: 8, end: 8 + 0x81 });
   });
 
   it('rejects truncation of the header, the length and the value', () => {
@@ -61,6 +75,7 @@ describe('DerReader', () => {
   it('rejects high tag numbers and oversized length fields', () => {
     assertFails(() => readAll(hex('1f 81 00 00')), 'der', /high-tag/);
     assertFails(() => readAll(hex('04 85 01 00 00 00 00')), 'der', /too large/);
+    assertFails(() => readAll(hex('04 84 80 00 00 00')), 'der', /too large/);
   });
 
   it('reports a wrong or missing element as a structure error', () => {
@@ -87,7 +102,7 @@ describe('DerReader', () => {
     assertFails(() => check('02 00'), 'integer');
   });
 
-  it('accepts only DER BOOLEAN values', () => {
+  it('reads one-byte BOOLEANs, any non-zero value as TRUE (BER, as OpenSSL does)', () => {
     const value = (text: string): boolean => {
       const bytes = hex(text);
       const reader = new DerReader(bytes);
@@ -96,8 +111,9 @@ describe('DerReader', () => {
     };
     assert.equal(value('01 01 ff'), true);
     assert.equal(value('01 01 00'), false);
-    assertFails(() => value('01 01 01'), 'der');
+    assert.equal(value('01 01 01'), true);
     assertFails(() => value('01 02 ff ff'), 'der');
+    assertFails(() => value('01 00'), 'der');
   });
 });
 
