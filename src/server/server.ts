@@ -78,12 +78,26 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   rateLimitCloseAfter: 500,
 };
 
+/** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT (exported natively, missing from the typings): no SO_REUSEPORT. */
+const LISTEN_EXCLUSIVE_PORT = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
 /** How often connections are checked against maxBackpressure. */
 const BACKPRESSURE_SWEEP_MS = 50;
 /** uWS drops a connection outright at this multiple of maxBackpressure. */
 export const BACKSTOP_FACTOR = 8;
 /** How long an evicted slow client has to drain its buffer before the socket is dropped. */
 const EVICTION_GRACE_MS = 30_000;
+
+/** The port could not be bound: another process listens on it, or it is not permitted. */
+export class ListenError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`cannot listen on ${host}:${port}: the port is in use by another process (or not permitted); choose another with --port`);
+    this.name = 'ListenError';
+  }
+}
 
 export class StreamServer {
   private readonly options: ServerOptions;
@@ -307,11 +321,18 @@ export class StreamServer {
     }
   }
 
+  /**
+   * Listens exclusively: without LIBUS_LISTEN_EXCLUSIVE_PORT uSockets sets SO_REUSEPORT, so a second
+   * server on the same port would start silently and the kernel would split connections between them.
+   */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.app.listen(this.options.host, this.options.port, (socket) => {
+      const { host, port } = this.options;
+      // listen(host, port, options, cb) exists natively; the typings only declare listen(port, options, cb).
+      const listen = this.app.listen.bind(this.app) as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+      listen(host, port, LISTEN_EXCLUSIVE_PORT, (socket) => {
         if (!socket) {
-          reject(new Error(`cannot listen on ${this.options.host}:${this.options.port}`));
+          reject(new ListenError(host, port));
           return;
         }
         this.listenSocket = socket;
