@@ -6,6 +6,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LogStatus } from '../ingest/ingest.js';
 import type { RouteStats } from '../router/router.js';
+import type { HttpSendStats } from './http-response.js';
 import { CHANNELS, type Channel } from './messages.js';
 
 export interface MetricsSources {
@@ -17,6 +18,7 @@ export interface MetricsSources {
   /** WebSocket upgrades refused by a connection limit, per error code. */
   refusedUpgrades: () => Record<string, number>;
   rateLimitCloses: () => number;
+  http: HttpSendStats;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
 }
 
@@ -74,6 +76,21 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers: [registry],
     }),
   );
+  const badFraming = new CounterMirror(
+    new Counter({
+      name: 'certstream_http_bad_framing_total',
+      help: 'HTTP requests refused with 400 and closed: conflicting Content-Length or Transfer-Encoding',
+      registers: [registry],
+    }),
+  );
+  new Gauge({
+    name: 'certstream_http_pending_responses',
+    help: 'HTTP responses still being written to clients that read slowly (or not at all)',
+    registers: [registry],
+    collect() {
+      this.set(sources.http.pending);
+    },
+  });
   const rateLimitCloses = new CounterMirror(
     new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
@@ -134,6 +151,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
     for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
     rateLimitCloses.set({}, sources.rateLimitCloses());
+    badFraming.set({}, sources.http.badFraming);
   };
   new Gauge({
     name: 'certstream_subscriptions',

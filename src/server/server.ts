@@ -20,6 +20,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
 import { CHANNEL_PATHS, CHANNELS, heartbeat, type Channel } from './messages.js';
 import { addHttpRoutes } from './http-routes.js';
+import { framingProblem, HttpSender } from './http-response.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
@@ -120,6 +121,7 @@ export class StreamServer {
   /** Upgrades refused by a connection limit, per error code. */
   private readonly refusedUpgrades: Record<string, number> = {};
   private readonly rateLimit: RateLimitOptions;
+  private readonly http = new HttpSender();
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
@@ -153,6 +155,7 @@ export class StreamServer {
       clientErrors: () => this.handler.clientErrors,
       refusedUpgrades: () => this.refusedUpgrades,
       rateLimitCloses: () => this.handler.rateLimitCloses,
+      http: this.http,
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
         topics: this.router.topicCount,
@@ -166,6 +169,7 @@ export class StreamServer {
       health: () => ({ status: 'ok', connections: this.connections, logs: this.options.status() }),
       metrics: this.metrics,
       logger: this.logger,
+      sender: this.http,
     });
   }
 
@@ -201,6 +205,11 @@ export class StreamServer {
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
         const ip = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
+        const framing = framingProblem(req);
+        if (framing !== null) {
+          this.http.refuseFraming(res, framing);
+          return;
+        }
         const refusal = this.connectionLimitHit(ip);
         if (refusal) {
           this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
