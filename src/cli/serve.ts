@@ -19,6 +19,8 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
     maxConnectionsPerIp: o.maxConnectionsPerIp,
     messagesPerSecond: o.messagesPerSecond,
     maxBackpressure: o.maxBackpressure,
+    maxUnsentBytesPerIp: o.maxUnsentBytesPerIp,
+    maxUnsentBytes: o.maxUnsentBytes,
     historyMaxEvents: o.historyEvents,
     historyMaxAgeMs: o.historyMinutes * 60_000,
   };

@@ -14,6 +14,10 @@ export interface MetricsSources {
   route: RouteStats;
   connections: () => Record<Channel, number>;
   backpressureCloses: () => number;
+  /** Bytes queued to all WebSocket clients and not yet sent. */
+  unsentBytes: () => number;
+  /** Connections cut by the unsent-bytes budgets, per scope. */
+  budgetCuts: () => { ip: number; total: number };
   clientErrors: () => Record<string, number>;
   /** WebSocket upgrades refused by a connection limit, per error code. */
   refusedUpgrades: () => Record<string, number>;
@@ -65,6 +69,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const backpressure = new CounterMirror(
     new Counter({ name: 'certstream_backpressure_closes_total', help: 'Connections closed because they could not keep up', registers: [registry] }),
   );
+  const budgetCuts = new CounterMirror(
+    new Counter({
+      name: 'certstream_unsent_budget_cuts_total',
+      help: 'Slow connections evicted (or, already evicted, dropped) because unsent bytes passed the per-IP or total budget',
+      labelNames: ['scope'],
+      registers: [registry],
+    }),
+  );
   const clientErrors = new CounterMirror(
     new Counter({ name: 'certstream_client_errors_total', help: 'Error replies to client messages, per code', labelNames: ['code'], registers: [registry] }),
   );
@@ -83,6 +95,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers: [registry],
     }),
   );
+  new Gauge({
+    name: 'certstream_unsent_bytes',
+    help: 'Bytes queued to WebSocket clients and not yet sent (bounded by the per-IP and total budgets)',
+    registers: [registry],
+    collect() {
+      this.set(sources.unsentBytes());
+    },
+  });
   new Gauge({
     name: 'certstream_http_pending_responses',
     help: 'HTTP responses still being written to clients that read slowly (or not at all)',
@@ -148,6 +168,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }
     for (const channel of CHANNELS) sent.set({ channel }, sources.route.sent[channel]);
     backpressure.set({}, sources.backpressureCloses());
+    for (const [scope, n] of Object.entries(sources.budgetCuts())) budgetCuts.set({ scope }, n);
     for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
     for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
     rateLimitCloses.set({}, sources.rateLimitCloses());

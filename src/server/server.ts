@@ -11,6 +11,7 @@ import { parseQueryFilters } from '../protocol/parse.js';
 import { errorMessage } from '../protocol/replies.js';
 import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
 import { ReplayScheduler } from '../router/replay.js';
@@ -23,6 +24,7 @@ import { addHttpRoutes } from './http-routes.js';
 import { framingProblem, HttpSender } from './http-response.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { defaultUnsentBudget, overBudget, type UnsentHolder } from './unsent-budget.js';
 import { uws } from './uws.js';
 
 export interface ServerOptions {
@@ -31,6 +33,10 @@ export interface ServerOptions {
   heartbeatMs: number;
   /** Bytes buffered for a slow client before it is closed with CLOSE_CODES.backpressure. */
   maxBackpressure: number;
+  /** Unsent bytes all connections from one client IP may hold together; beyond, its furthest behind are evicted. */
+  maxUnsentBytesPerIp: number;
+  /** Unsent bytes all connections may hold together; beyond, the furthest behind are evicted. */
+  maxUnsentBytes: number;
   /** Seconds without traffic before a peer is dropped (uWS pings automatically before that). */
   idleTimeoutSeconds: number;
   /** Messages shown by /latest.json. */
@@ -65,6 +71,9 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   port: 8080,
   heartbeatMs: 30_000,
   maxBackpressure: 4 * 1024 * 1024,
+  // 16 clients at the per-connection limit: an address cannot hold more however many connections it opens.
+  maxUnsentBytesPerIp: 64 * 1024 * 1024,
+  maxUnsentBytes: defaultUnsentBudget(totalmem(), process.constrainedMemory()),
   idleTimeoutSeconds: 60,
   latestCount: 25,
   historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
@@ -116,6 +125,10 @@ export class StreamServer {
   private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
+  /** Connections cut because their IP's or everyone's unsent bytes passed a budget. */
+  private readonly budgetCuts = { ip: 0, total: 0 };
+  /** Unsent bytes of all connections at the last sweep. */
+  private unsentBytes = 0;
   /** Open connections per peer IP, for maxConnectionsPerIp. */
   private readonly connectionsByIp = new Map<string, number>();
   /** Upgrades refused by a connection limit, per error code. */
@@ -152,6 +165,8 @@ export class StreamServer {
       route: this.router.stats,
       connections: () => this.connectionCounts(),
       backpressureCloses: () => this.backpressureCloses,
+      budgetCuts: () => this.budgetCuts,
+      unsentBytes: () => this.unsentBytes,
       clientErrors: () => this.handler.clientErrors,
       refusedUpgrades: () => this.refusedUpgrades,
       rateLimitCloses: () => this.handler.rateLimitCloses,
@@ -306,22 +321,52 @@ export class StreamServer {
    * Evicts connections whose unsent data passed maxBackpressure: the client cannot keep up. It gets
    * nothing more, and once what is already buffered has drained it is closed with the backpressure
    * code (a close frame queued behind megabytes of data would be lost when the socket is torn down);
-   * a peer that never drains is dropped after EVICTION_GRACE_MS.
+   * a peer that never drains is dropped after EVICTION_GRACE_MS. Then the unsent budgets (per IP,
+   * total): connections already evicted are dropped at once to free their buffers, and the
+   * connections furthest behind are evicted, until both hold.
    */
   private sweepBackpressure(): void {
     const now = Date.now();
+    let total = 0;
     for (const ws of this.open) {
       const data = ws.getUserData();
+      const buffered = ws.getBufferedAmount();
+      total += buffered;
       if (data.evictedAt !== null) {
         if (now - data.evictedAt > EVICTION_GRACE_MS) ws.close();
         else this.finishEviction(ws);
-      } else if (ws.getBufferedAmount() > this.options.maxBackpressure) {
-        this.logger.warn({ buffered: ws.getBufferedAmount() }, 'evicting a client that cannot keep up');
-        data.evictedAt = now;
+      } else if (buffered > this.options.maxBackpressure) {
+        this.logger.warn({ buffered }, 'evicting a client that cannot keep up');
         this.backpressureCloses++;
-        for (const topic of ws.getTopics()) ws.unsubscribe(topic);
+        this.evict(ws, now);
       }
     }
+    this.unsentBytes = total;
+    // No IP can be over its budget while all of them together are within it: the usual case, no work.
+    if (total > Math.min(this.options.maxUnsentBytesPerIp, this.options.maxUnsentBytes)) this.enforceUnsentBudgets(now);
+  }
+
+  private enforceUnsentBudgets(now: number): void {
+    const holders: (UnsentHolder & { ws: WebSocket<ConnectionData> })[] = [];
+    for (const ws of this.open) {
+      const buffered = ws.getBufferedAmount();
+      if (buffered > 0) holders.push({ ws, ip: ws.getUserData().ip, buffered });
+    }
+    const cuts = overBudget(holders, { perIp: this.options.maxUnsentBytesPerIp, total: this.options.maxUnsentBytes });
+    for (const { holder, scope } of cuts) {
+      this.budgetCuts[scope]++;
+      if (holder.ws.getUserData().evictedAt !== null) {
+        holder.ws.close();
+      } else {
+        this.logger.warn({ buffered: holder.buffered, ip: holder.ip, scope }, 'evicting a client: unsent bytes over budget');
+        this.evict(holder.ws, now);
+      }
+    }
+  }
+
+  private evict(ws: WebSocket<ConnectionData>, now: number): void {
+    ws.getUserData().evictedAt = now;
+    for (const topic of ws.getTopics()) ws.unsubscribe(topic);
   }
 
   private finishEviction(ws: WebSocket<ConnectionData>): void {
