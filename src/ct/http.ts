@@ -31,6 +31,8 @@ export interface HttpGetOptions {
   timeoutMs: number;
   accept?: string;
   signal?: AbortSignal;
+  /** Largest body accepted (after gunzip); larger is a too_large TransportError. Default 64 MiB. */
+  maxBytes?: number;
 }
 
 /** A network-level failure (reset, refused, timeout, oversize body), classified for metrics. */
@@ -44,12 +46,12 @@ export class TransportError extends Error {
   }
 }
 
-async function readBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+async function readBody(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new TransportError('too_large', `response body over ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new TransportError('too_large', `response body over ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
@@ -71,10 +73,11 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
         ...(options.accept ? { accept: options.accept } : {}),
       },
     });
-    let body = await readBody(res.body);
+    const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
+    let body = await readBody(res.body, maxBytes);
     if (res.headers['content-encoding'] === 'gzip') {
       try {
-        body = await gunzipAsync(body, { maxOutputLength: MAX_BODY_BYTES });
+        body = await gunzipAsync(body, { maxOutputLength: maxBytes });
       } catch (err) {
         throw new TransportError('bad_encoding', `bad gzip body: ${(err as Error).message}`);
       }

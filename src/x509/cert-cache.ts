@@ -1,7 +1,8 @@
 /**
  * Parsed-certificate cache keyed by the SHA-256 of the DER. In CT chains the same few hundred
  * intermediates and roots repeat for every entry, so they are parsed once. Least-recently-used
- * entries are evicted past `capacity`.
+ * entries are evicted past `capacity` entries or `maxBytes` (estimated: a parsed certificate keeps
+ * its DER as base64 plus decoded fields), so that a log serving huge certificates cannot grow it.
  *
  * Use it for chain certificates; leaves are almost always new, so caching them would only push
  * issuers out. Parse errors are not cached (a failing certificate is parsed again next time).
@@ -16,16 +17,29 @@ export interface CertCacheStats {
   readonly evictions: number;
   readonly size: number;
   readonly capacity: number;
+  /** Estimated bytes held. */
+  readonly bytes: number;
 }
+
+/** Estimated memory of a parsed certificate: base64 DER (4/3), hex fingerprints, names and extensions. */
+export function parsedCertBytes(derLength: number): number {
+  return 2 * derLength + 2048;
+}
+
+export const DEFAULT_CERT_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class CertCache {
   // A Map iterates in insertion order, so re-inserting on every hit keeps the oldest entry first.
-  private readonly entries = new Map<string, CertStreamCert>();
+  private readonly entries = new Map<string, { cert: CertStreamCert; bytes: number }>();
+  private bytes = 0;
   private hits = 0;
   private misses = 0;
   private evictions = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = DEFAULT_CERT_CACHE_BYTES,
+  ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`cache capacity must be a positive integer, got ${capacity}`);
   }
 
@@ -42,27 +56,31 @@ export class CertCache {
       this.hits++;
       this.entries.delete(key);
       this.entries.set(key, cached);
-      return cached;
+      return cached.cert;
     }
     this.misses++;
     const cert = freezeCert(parseCertificateWithSha256(der, sha256));
-    this.entries.set(key, cert);
-    if (this.entries.size > this.capacity) {
-      for (const oldest of this.entries.keys()) {
-        this.entries.delete(oldest);
-        this.evictions++;
-        break;
-      }
+    const bytes = parsedCertBytes(der.length);
+    // One certificate bigger than the whole budget is parsed but not kept.
+    if (bytes > this.maxBytes) return cert;
+    this.entries.set(key, { cert, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.capacity && this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+      this.evictions++;
     }
     return cert;
   }
 
   stats(): CertCacheStats {
-    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size, capacity: this.capacity };
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size, capacity: this.capacity, bytes: this.bytes };
   }
 
   clear(): void {
     this.entries.clear();
+    this.bytes = 0;
   }
 }
 
