@@ -14,6 +14,8 @@ export interface MetricsSources {
   route: RouteStats;
   connections: () => Record<Channel, number>;
   backpressureCloses: () => number;
+  /** Whether the server accepts connections, and how often it stopped for lack of descriptors. */
+  descriptors: { readonly accepting: boolean; readonly pauses: number };
   /** Bytes queued to all WebSocket clients and not yet sent. */
   unsentBytes: () => number;
   /** Connections cut by the unsent-bytes budgets, per scope. */
@@ -95,6 +97,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers: [registry],
     }),
   );
+  const acceptPauses = new CounterMirror(
+    new Counter({ name: 'certstream_accept_pauses_total', help: 'Times the server stopped accepting connections because it ran out of file descriptors', registers: [registry] }),
+  );
+  new Gauge({
+    name: 'certstream_accepting',
+    help: '1 while new connections are accepted, 0 while paused for lack of file descriptors',
+    registers: [registry],
+    collect() {
+      this.set(sources.descriptors.accepting ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'certstream_unsent_bytes',
     help: 'Bytes queued to WebSocket clients and not yet sent (bounded by the per-IP and total budgets)',
@@ -173,6 +186,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
     rateLimitCloses.set({}, sources.rateLimitCloses());
     badFraming.set({}, sources.http.badFraming);
+    acceptPauses.set({}, sources.descriptors.pauses);
   };
   new Gauge({
     name: 'certstream_subscriptions',

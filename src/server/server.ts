@@ -24,6 +24,7 @@ import { addHttpRoutes } from './http-routes.js';
 import { framingProblem, HttpSender } from './http-response.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { DescriptorGuard } from './descriptor-guard.js';
 import { defaultUnsentBudget, overBudget, type UnsentHolder } from './unsent-budget.js';
 import { uws } from './uws.js';
 
@@ -135,6 +136,8 @@ export class StreamServer {
   private readonly refusedUpgrades: Record<string, number> = {};
   private readonly rateLimit: RateLimitOptions;
   private readonly http = new HttpSender();
+  private readonly descriptors: DescriptorGuard;
+  private closing = false;
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
@@ -160,6 +163,7 @@ export class StreamServer {
       history: this.history,
       scheduler: this.replays,
     });
+    this.descriptors = new DescriptorGuard({ pause: () => this.pauseAccepting(), resume: () => this.resumeAccepting() }, this.logger);
     this.metrics = createMetrics({
       logs: this.options.status,
       route: this.router.stats,
@@ -167,6 +171,7 @@ export class StreamServer {
       backpressureCloses: () => this.backpressureCloses,
       budgetCuts: () => this.budgetCuts,
       unsentBytes: () => this.unsentBytes,
+      descriptors: this.descriptors,
       clientErrors: () => this.handler.clientErrors,
       refusedUpgrades: () => this.refusedUpgrades,
       rateLimitCloses: () => this.handler.rateLimitCloses,
@@ -379,28 +384,40 @@ export class StreamServer {
    * Listens exclusively: without LIBUS_LISTEN_EXCLUSIVE_PORT uSockets sets SO_REUSEPORT, so a second
    * server on the same port would start silently and the kernel would split connections between them.
    */
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const { host, port } = this.options;
-      // listen(host, port, options, cb) exists natively; the typings only declare listen(port, options, cb).
-      const listen = this.app.listen.bind(this.app) as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
-      listen(host, port, LISTEN_EXCLUSIVE_PORT, (socket) => {
-        if (!socket) {
-          reject(new ListenError(host, port));
-          return;
-        }
-        this.listenSocket = socket;
-        this.boundPort = uws.us_socket_local_port(socket);
-        this.timers.push(
-          setInterval(() => {
-            this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
-          }, this.options.heartbeatMs),
-          setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
-        );
-        this.logger.info({ host: this.options.host, port: this.boundPort }, 'listening');
-        resolve(this.boundPort);
-      });
-    });
+  async listen(): Promise<number> {
+    const { host, port } = this.options;
+    const socket = await this.bind(port);
+    if (!socket) throw new ListenError(host, port);
+    this.listenSocket = socket;
+    this.boundPort = uws.us_socket_local_port(socket);
+    this.timers.push(
+      setInterval(() => {
+        this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
+      }, this.options.heartbeatMs),
+      setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
+    );
+    this.descriptors.start();
+    this.logger.info({ host, port: this.boundPort }, 'listening');
+    return this.boundPort;
+  }
+
+  private bind(port: number): Promise<us_listen_socket | false> {
+    // listen(host, port, options, cb) exists natively; the typings only declare listen(port, options, cb).
+    const listen = this.app.listen.bind(this.app) as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+    return new Promise((resolve) => listen(this.options.host, port, LISTEN_EXCLUSIVE_PORT, resolve));
+  }
+
+  /** Stops accepting (out of descriptors); open connections go on. */
+  private pauseAccepting(): void {
+    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+
+  private async resumeAccepting(): Promise<boolean> {
+    if (this.closing) return false;
+    const socket = await this.bind(this.boundPort);
+    if (socket) this.listenSocket = socket;
+    return socket !== false;
   }
 
   /**
@@ -408,6 +425,8 @@ export class StreamServer {
    * has not closed within `graceMs` is dropped.
    */
   async close(graceMs = 1_000): Promise<void> {
+    this.closing = true;
+    this.descriptors.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
