@@ -1,7 +1,7 @@
 /** `certstream-ts demo` (`npm run demo`): the simulator and the server together, no internet needed. */
 import type { Command } from 'commander';
 import { serveDefaults } from '../config/serve-schema.js';
-import { runUntilSignalled, startServe } from './serve.js';
+import { exitIfListenError, runUntilSignalled, startServe, type RunningServer } from './serve.js';
 import { intOption } from './options.js';
 
 interface DemoOptions {
@@ -18,16 +18,23 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: DemoOptions) => {
       const { startSimulator } = await import('../sim/simulator.js'); // loaded only when simulating
       const sim = await startSimulator({ rate: options.rate });
-      const running = await startServe({
-        ...serveDefaults(),
-        logList: sim.logListUrl,
-        host: '127.0.0.1',
-        port: options.port,
-        // The simulated logs are new trees on each start, so saved cursors would mean nothing.
-        stateDir: null,
-        pollInterval: 1_000,
-        logLevel: 'warn',
-      });
+      let running: RunningServer;
+      try {
+        running = await startServe({
+          ...serveDefaults(),
+          logList: sim.logListUrl,
+          host: '127.0.0.1',
+          port: options.port,
+          // The simulated logs are new trees on each start, so saved cursors would mean nothing.
+          stateDir: null,
+          pollInterval: 1_000,
+          logLevel: 'warn',
+        });
+      } catch (err) {
+        await sim.close();
+        exitIfListenError(err);
+        throw err;
+      }
       const base = `127.0.0.1:${running.server.port}`;
       console.log(`certstream-ts demo: simulated CT logs at ${sim.logListUrl}`);
       console.log(`open http://${base}/ in a browser for the live page, or ws://${base}/ (lite), ws://${base}/full-stream, ws://${base}/domains-only`);

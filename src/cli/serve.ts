@@ -4,7 +4,7 @@ import { addConfigOptions, loadConfigOrExit } from '../config/commander.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema, type ServeConfig } from '../config/serve-schema.js';
 import { LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
-import { StreamServer, type ServerOptions } from '../server/server.js';
+import { ListenError, StreamServer, type ServerOptions } from '../server/server.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
 import type { RunningCluster } from '../cluster/roles.js';
@@ -19,6 +19,8 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
     maxConnectionsPerIp: o.maxConnectionsPerIp,
     messagesPerSecond: o.messagesPerSecond,
     maxBackpressure: o.maxBackpressure,
+    maxUnsentBytesPerIp: o.maxUnsentBytesPerIp,
+    maxUnsentBytes: o.maxUnsentBytes,
     historyMaxEvents: o.historyEvents,
     historyMaxAgeMs: o.historyMinutes * 60_000,
     historyMaxBytes: o.historyMemory,
@@ -85,6 +87,13 @@ export async function startClusterServe(options: ServeOptions & { nats: string }
   return Object.assign(running, { logger });
 }
 
+/** A port that cannot be bound is a usage error: one line, exit 2 (like a bad flag). */
+export function exitIfListenError(err: unknown): void {
+  if (!(err instanceof ListenError)) return;
+  console.error(`certstream-ts: ${err.message}`);
+  process.exit(2);
+}
+
 /** Runs until SIGINT/SIGTERM, then persists cursors and exits 0. */
 export async function runUntilSignalled(running: { stop(): Promise<void> }): Promise<void> {
   await untilStopSignal();
@@ -109,6 +118,7 @@ export function registerServeCommand(program: Command): void {
         console.error(`certstream-ts: ${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`);
         process.exit(1);
       }
+      exitIfListenError(err);
       throw err;
     }
     const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
@@ -129,6 +139,7 @@ async function runCluster(options: ServeOptions & { nats: string }): Promise<voi
   try {
     running = await startClusterServe(options);
   } catch (err) {
+    exitIfListenError(err);
     const reason = err instanceof Error ? err.message : String(err);
     console.error(`certstream-ts: cannot start the ${options.role} role on NATS ${options.nats}: ${reason}`);
     process.exit(1);

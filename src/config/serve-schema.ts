@@ -36,6 +36,14 @@ export const serveConfigSchema = z.strictObject({
     description: 'unsent bytes after which a slow client is evicted',
     valueName: 'bytes',
   }),
+  maxUnsentBytesPerIp: option(wholeNumber(65_536).default(DEFAULT_SERVER_OPTIONS.maxUnsentBytesPerIp), {
+    description: 'unsent bytes all connections from one client IP may hold; beyond, the slowest are evicted',
+    valueName: 'bytes',
+  }),
+  maxUnsentBytes: option(wholeNumber(65_536).default(DEFAULT_SERVER_OPTIONS.maxUnsentBytes), {
+    description: 'unsent bytes all connections may hold (default: 1/8 of memory, at least 256 MiB); beyond, the slowest are evicted',
+    valueName: 'bytes',
+  }),
   historyEvents: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxEvents), { description: 'certificates kept for resuming clients', valueName: 'n' }),
   historyMinutes: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxAgeMs / 60_000), {
     description: 'minutes of certificates kept for resuming clients',

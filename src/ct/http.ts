@@ -33,7 +33,7 @@ export interface HttpGetOptions {
   accept?: string;
   signal?: AbortSignal;
   /** Largest body accepted, before and after gzip (default 64 MiB). */
-  maxBodyBytes?: number;
+  maxBytes?: number;
 }
 
 /** A network-level failure (reset, refused, timeout, oversize body), classified for metrics. */
@@ -66,7 +66,7 @@ function get(url: URL, options: HttpGetOptions, signal: AbortSignal): Promise<{ 
     req.on('error', reject);
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
-      const max = options.maxBodyBytes ?? MAX_BODY_BYTES;
+      const max = options.maxBytes ?? MAX_BODY_BYTES;
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
@@ -92,10 +92,10 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
     let body = raw;
     if (res.headers['content-encoding'] === 'gzip') {
       try {
-        body = await gunzipAsync(body, { maxOutputLength: options.maxBodyBytes ?? MAX_BODY_BYTES });
+        body = await gunzipAsync(body, { maxOutputLength: options.maxBytes ?? MAX_BODY_BYTES });
       } catch (err) {
         const e = err as Error & { code?: string };
-        if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TransportError('too_large', `gzip body inflates past ${options.maxBodyBytes ?? MAX_BODY_BYTES} bytes`);
+        if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TransportError('too_large', `gzip body inflates past ${options.maxBytes ?? MAX_BODY_BYTES} bytes`);
         throw new TransportError('bad_encoding', `bad gzip body: ${e.message}`);
       }
     }

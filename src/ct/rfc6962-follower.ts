@@ -40,9 +40,9 @@ export function httpStatusError(status: number, headers: Record<string, string |
 }
 
 /** Runs a request, turning transport failures into FetchErrors with a reason. */
-export async function fetchOrFail(url: string, timeoutMs: number, signal: AbortSignal, accept?: string) {
+export async function fetchOrFail(url: string, timeoutMs: number, signal: AbortSignal, accept?: string, maxBytes?: number) {
   try {
-    return await httpGet(url, { timeoutMs, signal, ...(accept ? { accept } : {}) });
+    return await httpGet(url, { timeoutMs, signal, ...(accept ? { accept } : {}), ...(maxBytes ? { maxBytes } : {}) });
   } catch (err) {
     if (err instanceof TransportError) throw new FetchError(err.reason, err.message);
     throw err;

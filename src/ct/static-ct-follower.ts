@@ -1,7 +1,7 @@
 /**
  * Follows a static-ct-api (tiled) log: polls the signed checkpoint, reads data tiles (the partial
  * tile for the tail, falling back to the full tile when the partial is gone), and resolves each
- * entry's chain fingerprints through `issuer/<sha256>`, cached for good since issuers are immutable.
+ * entry's chain fingerprints through `issuer/<sha256>`, cached (bounded by bytes) since issuers are immutable.
  */
 import { createHash } from 'node:crypto';
 import { verifyCheckpoint } from './checkpoint.js';
@@ -11,15 +11,13 @@ import type { SeenHead } from './poll-pacer.js';
 import { fetchOrFail, httpStatusError } from './rfc6962-follower.js';
 import { dataTilePath, TILE_WIDTH } from './tile-path.js';
 import { DecodeError } from './tls.js';
+import { IssuerCache, MAX_ISSUER_BYTES } from './issuer-cache.js';
 
 /** Failed decodes of the same tile before its unreadable records are skipped. */
 const DECODE_FAILURES_BEFORE_SKIPPING = 3;
 
-/**
- * Issuer certificates by SHA-256 hex, shared by all tiled logs (operators reuse issuers across
- * shards). Content-addressed and immutable, so never evicted; a real log references only a handful.
- */
-const issuerCache = new Map<string, Promise<Uint8Array>>();
+/** Issuer certificates of all tiled logs (operators reuse issuers across shards). */
+export const issuerCache = new IssuerCache();
 
 export class StaticCtFollower extends LogFollower {
   private readonly decodeFailures = new Map<number, number>();
@@ -105,20 +103,14 @@ export class StaticCtFollower extends LogFollower {
     return { index, timestamp: leaf.entry.timestamp, kind: leaf.entry.kind, leafDer, chainDers };
   }
 
-  /** Fetches an issuer once; a failed fetch is forgotten so the next attempt retries it. */
+  /** An issuer by fingerprint, fetched when not cached; a failed fetch is retried with the chunk. */
   private issuer(fingerprint: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     const hex = Buffer.from(fingerprint).toString('hex');
-    let pending = issuerCache.get(hex);
-    if (!pending) {
-      pending = this.fetchIssuer(hex, signal);
-      issuerCache.set(hex, pending);
-      pending.catch(() => issuerCache.delete(hex));
-    }
-    return pending;
+    return issuerCache.get(hex, () => this.fetchIssuer(hex, signal));
   }
 
   private async fetchIssuer(hex: string, signal: AbortSignal): Promise<Uint8Array> {
-    const res = await fetchOrFail(`${this.log.url}issuer/${hex}`, this.options.requestTimeoutMs, signal);
+    const res = await fetchOrFail(`${this.log.url}issuer/${hex}`, this.options.requestTimeoutMs, signal, undefined, MAX_ISSUER_BYTES);
     if (res.status !== 200) throw httpStatusError(res.status, res.headers, `issuer ${hex}`);
     if (createHash('sha256').update(res.body).digest('hex') !== hex) {
       throw new FetchError('issuer_mismatch', `issuer ${hex}: body does not hash to its name`);

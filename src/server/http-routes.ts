@@ -1,8 +1,14 @@
-/** The server's plain HTTP endpoints: the web page, samples, health, metrics, and JSON 404s for the rest. */
-import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+/**
+ * The server's plain HTTP endpoints: the web page, samples, health, metrics, and JSON 404s for the
+ * rest. Every endpoint answers GET and HEAD; computed bodies are cached briefly, so a request flood
+ * costs a lookup per request, and written with backpressure (http-response.ts).
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { RoutedEvent } from '../router/routed-event.js';
+import { Cached } from '../util/cached.js';
 import type { Logger } from '../util/logger.js';
-import { addWebPage } from '../web/routes.js';
+import { webPageAnswers } from '../web/routes.js';
+import { framingProblem, HttpSender, jsonAnswer, type HttpAnswer } from './http-response.js';
 import type { Metrics } from './metrics.js';
 
 export interface HttpRouteSources {
@@ -14,43 +20,67 @@ export interface HttpRouteSources {
   health: () => object;
   metrics: Metrics;
   logger: Logger;
+  sender: HttpSender;
 }
 
-function json(res: HttpResponse, status: string, body: string): void {
-  res.cork(() => {
-    res.writeStatus(status).writeHeader('content-type', 'application/json').end(body);
-  });
-}
+/** How long a computed body (/latest.json, /example.json, /healthz, /metrics) is served as it is. */
+export const HTTP_CACHE_MS = 250;
+
+type Answerer = (req: HttpRequest) => HttpAnswer | Promise<HttpAnswer>;
 
 export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): void {
-  app.get('/latest.json', (res) => {
-    json(res, '200 OK', `{"messages":[${sources.recent(sources.latestCount).map((e) => e.message('lite')).join(',')}]}`);
-  });
-  app.get('/example.json', (res) => {
+  const { sender, logger } = sources;
+  const serve = (answerer: Answerer, head: boolean) => (res: HttpResponse, req: HttpRequest) => {
+    const problem = framingProblem(req);
+    if (problem !== null) {
+      sender.refuseFraming(res, problem);
+      return;
+    }
+    const answer = answerer(req);
+    if (!(answer instanceof Promise)) {
+      sender.now(res, head, answer);
+      return;
+    }
+    const reply = sender.later(res, head);
+    answer.then(reply, (err: unknown) => {
+      logger.error({ err }, 'HTTP endpoint failed');
+      reply(jsonAnswer('500 Internal Server Error', '{"error":"internal_error"}'));
+    });
+  };
+  const route = (path: string, answerer: Answerer): void => {
+    app.get(path, serve(answerer, false));
+    app.head(path, serve(answerer, true));
+  };
+
+  const latest = new Cached(HTTP_CACHE_MS, () =>
+    jsonAnswer('200 OK', `{"messages":[${sources.recent(sources.latestCount).map((e) => e.message('lite')).join(',')}]}`),
+  );
+  const example = new Cached(HTTP_CACHE_MS, () => {
     const [last] = sources.recent(1);
-    if (last) json(res, '200 OK', last.message('lite'));
-    else json(res, '503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
+    return last
+      ? jsonAnswer('200 OK', last.message('lite'))
+      : jsonAnswer('503 Service Unavailable', '{"error":"no_certificate_yet","message":"no certificate seen yet"}');
   });
-  app.get('/healthz', (res) => {
-    json(res, '200 OK', JSON.stringify(sources.health()));
-  });
-  app.get('/metrics', (res) => {
-    // This handler answers asynchronously: uWS requires onAborted, and no writes after an abort.
-    let aborted = false;
-    res.onAborted(() => (aborted = true));
+  const health = new Cached(HTTP_CACHE_MS, () => jsonAnswer('200 OK', JSON.stringify(sources.health())));
+  const metrics = new Cached(HTTP_CACHE_MS, () =>
     sources.metrics.render().then(
-      (text) => {
-        if (aborted) return;
-        res.cork(() => res.writeHeader('content-type', sources.metrics.contentType).end(text));
-      },
+      (text): HttpAnswer => ({ status: '200 OK', headers: [['content-type', sources.metrics.contentType]], body: Buffer.from(text) }),
       (err: unknown) => {
-        sources.logger.error({ err }, 'metrics failed');
-        if (!aborted) json(res, '500 Internal Server Error', '{"error":"metrics_failed"}');
+        metrics.clear();
+        throw err;
       },
-    );
-  });
-  addWebPage(app, sources.logger);
+    ),
+  );
+  route('/latest.json', () => latest.get());
+  route('/example.json', () => example.get());
+  route('/healthz', () => health.get());
+  route('/metrics', () => metrics.get());
+  for (const [path, answerer] of webPageAnswers(logger)) route(path, answerer);
   app.any('/*', (res, req) => {
-    json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
+    const method = req.getMethod();
+    serve(() => jsonAnswer('404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${method.toUpperCase()} ${req.getUrl()}` })), method === 'head')(
+      res,
+      req,
+    );
   });
 }

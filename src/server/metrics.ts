@@ -7,6 +7,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { LogStatus } from '../ingest/ingest.js';
 import type { HistoryStats } from '../router/history.js';
 import type { RouteStats } from '../router/router.js';
+import type { HttpSendStats } from './http-response.js';
 import { CHANNELS, type Channel } from './messages.js';
 
 export interface MetricsSources {
@@ -14,10 +15,17 @@ export interface MetricsSources {
   route: RouteStats;
   connections: () => Record<Channel, number>;
   backpressureCloses: () => number;
+  /** Whether the server accepts connections, and how often it stopped for lack of descriptors. */
+  descriptors: { readonly accepting: boolean; readonly pauses: number };
+  /** Bytes queued to all WebSocket clients and not yet sent. */
+  unsentBytes: () => number;
+  /** Connections cut by the unsent-bytes budgets, per scope. */
+  budgetCuts: () => { ip: number; total: number };
   clientErrors: () => Record<string, number>;
   /** WebSocket upgrades refused by a connection limit, per error code. */
   refusedUpgrades: () => Record<string, number>;
   rateLimitCloses: () => number;
+  http: HttpSendStats;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
   history: () => HistoryStats;
 }
@@ -73,6 +81,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const backpressure = new CounterMirror(
     new Counter({ name: 'certstream_backpressure_closes_total', help: 'Connections closed because they could not keep up', registers: [registry] }),
   );
+  const budgetCuts = new CounterMirror(
+    new Counter({
+      name: 'certstream_unsent_budget_cuts_total',
+      help: 'Slow connections evicted (or, already evicted, dropped) because unsent bytes passed the per-IP or total budget',
+      labelNames: ['scope'],
+      registers: [registry],
+    }),
+  );
   const clientErrors = new CounterMirror(
     new Counter({ name: 'certstream_client_errors_total', help: 'Error replies to client messages, per code', labelNames: ['code'], registers: [registry] }),
   );
@@ -105,6 +121,40 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set({ kind: 'events' }, h.events);
       this.set({ kind: 'bytes' }, h.bytes);
       this.set({ kind: 'span_seconds' }, h.spanMs / 1000);
+    },
+  });
+  const badFraming = new CounterMirror(
+    new Counter({
+      name: 'certstream_http_bad_framing_total',
+      help: 'HTTP requests refused with 400 and closed: conflicting Content-Length or Transfer-Encoding',
+      registers: [registry],
+    }),
+  );
+  const acceptPauses = new CounterMirror(
+    new Counter({ name: 'certstream_accept_pauses_total', help: 'Times the server stopped accepting connections because it ran out of file descriptors', registers: [registry] }),
+  );
+  new Gauge({
+    name: 'certstream_accepting',
+    help: '1 while new connections are accepted, 0 while paused for lack of file descriptors',
+    registers: [registry],
+    collect() {
+      this.set(sources.descriptors.accepting ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'certstream_unsent_bytes',
+    help: 'Bytes queued to WebSocket clients and not yet sent (bounded by the per-IP and total budgets)',
+    registers: [registry],
+    collect() {
+      this.set(sources.unsentBytes());
+    },
+  });
+  new Gauge({
+    name: 'certstream_http_pending_responses',
+    help: 'HTTP responses still being written to clients that read slowly (or not at all)',
+    registers: [registry],
+    collect() {
+      this.set(sources.http.pending);
     },
   });
   const rateLimitCloses = new CounterMirror(
@@ -166,12 +216,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }
     for (const channel of CHANNELS) sent.set({ channel }, sources.route.sent[channel]);
     backpressure.set({}, sources.backpressureCloses());
+    for (const [scope, n] of Object.entries(sources.budgetCuts())) budgetCuts.set({ scope }, n);
     for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
     for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
     rateLimitCloses.set({}, sources.rateLimitCloses());
     const history = sources.history();
     for (const [bound, n] of Object.entries(history.dropped)) historyDropped.set({ bound }, n);
     historyResets.set({}, history.resets);
+    badFraming.set({}, sources.http.badFraming);
+    acceptPauses.set({}, sources.descriptors.pauses);
   };
   new Gauge({
     name: 'certstream_subscriptions',

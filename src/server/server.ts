@@ -11,6 +11,7 @@ import { parseQueryFilters } from '../protocol/parse.js';
 import { errorMessage } from '../protocol/replies.js';
 import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
 import { ReplayScheduler } from '../router/replay.js';
@@ -20,8 +21,11 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
 import { CHANNEL_PATHS, CHANNELS, heartbeat, type Channel } from './messages.js';
 import { addHttpRoutes } from './http-routes.js';
+import { framingProblem, HttpSender } from './http-response.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { DescriptorGuard } from './descriptor-guard.js';
+import { defaultUnsentBudget, overBudget, type UnsentHolder } from './unsent-budget.js';
 import { uws } from './uws.js';
 
 export interface ServerOptions {
@@ -30,6 +34,10 @@ export interface ServerOptions {
   heartbeatMs: number;
   /** Bytes buffered for a slow client before it is closed with CLOSE_CODES.backpressure. */
   maxBackpressure: number;
+  /** Unsent bytes all connections from one client IP may hold together; beyond, its furthest behind are evicted. */
+  maxUnsentBytesPerIp: number;
+  /** Unsent bytes all connections may hold together; beyond, the furthest behind are evicted. */
+  maxUnsentBytes: number;
   /** Seconds without traffic before a peer is dropped (uWS pings automatically before that). */
   idleTimeoutSeconds: number;
   /** Messages shown by /latest.json. */
@@ -66,6 +74,9 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   port: 8080,
   heartbeatMs: 30_000,
   maxBackpressure: 4 * 1024 * 1024,
+  // 16 clients at the per-connection limit: an address cannot hold more however many connections it opens.
+  maxUnsentBytesPerIp: 64 * 1024 * 1024,
+  maxUnsentBytes: defaultUnsentBudget(totalmem(), process.constrainedMemory()),
   idleTimeoutSeconds: 60,
   latestCount: 25,
   historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
@@ -87,12 +98,26 @@ function processMemory(): { rss: number; heapUsed: number; external: number; arr
   return { rss, heapUsed, external, arrayBuffers };
 }
 
+/** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT (exported natively, missing from the typings): no SO_REUSEPORT. */
+const LISTEN_EXCLUSIVE_PORT = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
 /** How often connections are checked against maxBackpressure. */
 const BACKPRESSURE_SWEEP_MS = 50;
 /** uWS drops a connection outright at this multiple of maxBackpressure. */
 export const BACKSTOP_FACTOR = 8;
 /** How long an evicted slow client has to drain its buffer before the socket is dropped. */
 const EVICTION_GRACE_MS = 30_000;
+
+/** The port could not be bound: another process listens on it, or it is not permitted. */
+export class ListenError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`cannot listen on ${host}:${port}: the port is in use by another process (or not permitted); choose another with --port`);
+    this.name = 'ListenError';
+  }
+}
 
 export class StreamServer {
   private readonly options: ServerOptions;
@@ -112,11 +137,18 @@ export class StreamServer {
   private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
+  /** Connections cut because their IP's or everyone's unsent bytes passed a budget. */
+  private readonly budgetCuts = { ip: 0, total: 0 };
+  /** Unsent bytes of all connections at the last sweep. */
+  private unsentBytes = 0;
   /** Open connections per peer IP, for maxConnectionsPerIp. */
   private readonly connectionsByIp = new Map<string, number>();
   /** Upgrades refused by a connection limit, per error code. */
   private readonly refusedUpgrades: Record<string, number> = {};
   private readonly rateLimit: RateLimitOptions;
+  private readonly http = new HttpSender();
+  private readonly descriptors: DescriptorGuard;
+  private closing = false;
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
@@ -145,15 +177,20 @@ export class StreamServer {
       history: this.history,
       scheduler: this.replays,
     });
+    this.descriptors = new DescriptorGuard({ pause: () => this.pauseAccepting(), resume: () => this.resumeAccepting() }, this.logger);
     this.metrics = createMetrics({
       logs: this.options.status,
       route: this.router.stats,
       connections: () => this.connectionCounts(),
       backpressureCloses: () => this.backpressureCloses,
+      budgetCuts: () => this.budgetCuts,
+      unsentBytes: () => this.unsentBytes,
+      descriptors: this.descriptors,
       clientErrors: () => this.handler.clientErrors,
       refusedUpgrades: () => this.refusedUpgrades,
       rateLimitCloses: () => this.handler.rateLimitCloses,
       history: () => this.history.stats(),
+      http: this.http,
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
         topics: this.router.topicCount,
@@ -167,6 +204,7 @@ export class StreamServer {
       health: () => ({ status: 'ok', connections: this.connections, history: this.history.stats(), memory: processMemory(), logs: this.options.status() }),
       metrics: this.metrics,
       logger: this.logger,
+      sender: this.http,
     });
   }
 
@@ -202,6 +240,11 @@ export class StreamServer {
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
         const ip = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
+        const framing = framingProblem(req);
+        if (framing !== null) {
+          this.http.refuseFraming(res, framing);
+          return;
+        }
         const refusal = this.connectionLimitHit(ip);
         if (refusal) {
           this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
@@ -299,22 +342,52 @@ export class StreamServer {
    * Evicts connections whose unsent data passed maxBackpressure: the client cannot keep up. It gets
    * nothing more, and once what is already buffered has drained it is closed with the backpressure
    * code (a close frame queued behind megabytes of data would be lost when the socket is torn down);
-   * a peer that never drains is dropped after EVICTION_GRACE_MS.
+   * a peer that never drains is dropped after EVICTION_GRACE_MS. Then the unsent budgets (per IP,
+   * total): connections already evicted are dropped at once to free their buffers, and the
+   * connections furthest behind are evicted, until both hold.
    */
   private sweepBackpressure(): void {
     const now = Date.now();
+    let total = 0;
     for (const ws of this.open) {
       const data = ws.getUserData();
+      const buffered = ws.getBufferedAmount();
+      total += buffered;
       if (data.evictedAt !== null) {
         if (now - data.evictedAt > EVICTION_GRACE_MS) ws.close();
         else this.finishEviction(ws);
-      } else if (ws.getBufferedAmount() > this.options.maxBackpressure) {
-        this.logger.warn({ buffered: ws.getBufferedAmount() }, 'evicting a client that cannot keep up');
-        data.evictedAt = now;
+      } else if (buffered > this.options.maxBackpressure) {
+        this.logger.warn({ buffered }, 'evicting a client that cannot keep up');
         this.backpressureCloses++;
-        for (const topic of ws.getTopics()) ws.unsubscribe(topic);
+        this.evict(ws, now);
       }
     }
+    this.unsentBytes = total;
+    // No IP can be over its budget while all of them together are within it: the usual case, no work.
+    if (total > Math.min(this.options.maxUnsentBytesPerIp, this.options.maxUnsentBytes)) this.enforceUnsentBudgets(now);
+  }
+
+  private enforceUnsentBudgets(now: number): void {
+    const holders: (UnsentHolder & { ws: WebSocket<ConnectionData> })[] = [];
+    for (const ws of this.open) {
+      const buffered = ws.getBufferedAmount();
+      if (buffered > 0) holders.push({ ws, ip: ws.getUserData().ip, buffered });
+    }
+    const cuts = overBudget(holders, { perIp: this.options.maxUnsentBytesPerIp, total: this.options.maxUnsentBytes });
+    for (const { holder, scope } of cuts) {
+      this.budgetCuts[scope]++;
+      if (holder.ws.getUserData().evictedAt !== null) {
+        holder.ws.close();
+      } else {
+        this.logger.warn({ buffered: holder.buffered, ip: holder.ip, scope }, 'evicting a client: unsent bytes over budget');
+        this.evict(holder.ws, now);
+      }
+    }
+  }
+
+  private evict(ws: WebSocket<ConnectionData>, now: number): void {
+    ws.getUserData().evictedAt = now;
+    for (const topic of ws.getTopics()) ws.unsubscribe(topic);
   }
 
   private finishEviction(ws: WebSocket<ConnectionData>): void {
@@ -323,25 +396,44 @@ export class StreamServer {
     }
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.app.listen(this.options.host, this.options.port, (socket) => {
-        if (!socket) {
-          reject(new Error(`cannot listen on ${this.options.host}:${this.options.port}`));
-          return;
-        }
-        this.listenSocket = socket;
-        this.boundPort = uws.us_socket_local_port(socket);
-        this.timers.push(
-          setInterval(() => {
-            this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
-          }, this.options.heartbeatMs),
-          setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
-        );
-        this.logger.info({ host: this.options.host, port: this.boundPort }, 'listening');
-        resolve(this.boundPort);
-      });
-    });
+  /**
+   * Listens exclusively: without LIBUS_LISTEN_EXCLUSIVE_PORT uSockets sets SO_REUSEPORT, so a second
+   * server on the same port would start silently and the kernel would split connections between them.
+   */
+  async listen(): Promise<number> {
+    const { host, port } = this.options;
+    const socket = await this.bind(port);
+    if (!socket) throw new ListenError(host, port);
+    this.listenSocket = socket;
+    this.boundPort = uws.us_socket_local_port(socket);
+    this.timers.push(
+      setInterval(() => {
+        this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
+      }, this.options.heartbeatMs),
+      setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
+    );
+    this.descriptors.start();
+    this.logger.info({ host, port: this.boundPort }, 'listening');
+    return this.boundPort;
+  }
+
+  private bind(port: number): Promise<us_listen_socket | false> {
+    // listen(host, port, options, cb) exists natively; the typings only declare listen(port, options, cb).
+    const listen = this.app.listen.bind(this.app) as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+    return new Promise((resolve) => listen(this.options.host, port, LISTEN_EXCLUSIVE_PORT, resolve));
+  }
+
+  /** Stops accepting (out of descriptors); open connections go on. */
+  private pauseAccepting(): void {
+    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+
+  private async resumeAccepting(): Promise<boolean> {
+    if (this.closing) return false;
+    const socket = await this.bind(this.boundPort);
+    if (socket) this.listenSocket = socket;
+    return socket !== false;
   }
 
   /**
@@ -349,6 +441,8 @@ export class StreamServer {
    * has not closed within `graceMs` is dropped.
    */
   async close(graceMs = 1_000): Promise<void> {
+    this.closing = true;
+    this.descriptors.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);

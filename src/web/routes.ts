@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest } from 'uWebSockets.js';
 import type { Logger } from '../util/logger.js';
 
 /** This module runs from <root>/dist/src/web/ (compiled) and reads from <root>/src/web/. */
@@ -42,39 +42,51 @@ function loadAsset(dir: string, file: string): LoadedAsset {
 }
 
 /**
- * Serves the page. Assets are not versioned in their URLs, so browsers revalidate each time
- * (no-cache) and get a 304 while the ETag matches.
+ * An HTTP answer, shaped like the server's HttpAnswer (src/server/http-response.ts; the server
+ * imports this module, so not the other way round). `body` null: no body (304).
  */
-function serve(res: HttpResponse, req: HttpRequest, asset: LoadedAsset): void {
-  const notModified = req.getHeader('if-none-match') === asset.etag;
-  res.cork(() => {
-    res.writeStatus(notModified ? '304 Not Modified' : '200 OK');
-    res.writeHeader('content-type', asset.type);
-    res.writeHeader('cache-control', 'no-cache');
-    res.writeHeader('etag', asset.etag);
-    res.writeHeader('x-content-type-options', 'nosniff');
-    res.writeHeader('content-security-policy', CONTENT_SECURITY_POLICY);
-    if (notModified) res.endWithoutBody();
-    else res.end(asset.body);
-  });
+export interface PageAnswer {
+  readonly status: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Buffer | null;
 }
 
 /**
- * Registers GET / and the page's assets. Without its assets (a package built without src/web) the
- * server still runs: / then answers a text line pointing to the WebSocket channels.
+ * Serves the page. Assets are not versioned in their URLs, so browsers revalidate each time
+ * (no-cache) and get a 304 while the ETag matches.
  */
-export function addWebPage(app: TemplatedApp, logger: Logger, assetDir = webAssetDir): void {
+function answer(req: HttpRequest, asset: LoadedAsset): PageAnswer {
+  const notModified = req.getHeader('if-none-match') === asset.etag;
+  return {
+    status: notModified ? '304 Not Modified' : '200 OK',
+    headers: [
+      ['content-type', asset.type],
+      ['cache-control', 'no-cache'],
+      ['etag', asset.etag],
+      ['x-content-type-options', 'nosniff'],
+      ['content-security-policy', CONTENT_SECURITY_POLICY],
+    ],
+    body: notModified ? null : asset.body,
+  };
+}
+
+const NO_ASSETS_ANSWER: PageAnswer = {
+  status: '200 OK',
+  headers: [['content-type', 'text/plain; charset=utf-8']],
+  body: Buffer.from('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n'),
+};
+
+/**
+ * The answers for GET / and the page's assets, by path. Without its assets (a package built without
+ * src/web) the server still runs: / then answers a text line pointing to the WebSocket channels.
+ */
+export function webPageAnswers(logger: Logger, assetDir = webAssetDir): [string, (req: HttpRequest) => PageAnswer][] {
   let loaded: [string, LoadedAsset][];
   try {
     loaded = [['/', loadAsset(assetDir, PAGE_FILE)], ...PAGE_ASSETS.map((file): [string, LoadedAsset] => [`/web/${file}`, loadAsset(assetDir, file)])];
   } catch (err) {
     logger.warn({ err, dir: assetDir }, 'web page assets not found: GET / serves a text line');
-    app.get('/', (res) => {
-      res.cork(() => {
-        res.writeHeader('content-type', 'text/plain; charset=utf-8').end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');
-      });
-    });
-    return;
+    return [['/', () => NO_ASSETS_ANSWER]];
   }
-  for (const [path, asset] of loaded) app.get(path, (res, req) => serve(res, req, asset));
+  return loaded.map(([path, asset]) => [path, (req: HttpRequest) => answer(req, asset)]);
 }

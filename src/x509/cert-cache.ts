@@ -1,7 +1,8 @@
 /**
  * Parsed-certificate cache keyed by the SHA-256 of the DER. In CT chains the same few hundred
  * intermediates and roots repeat for every entry, so they are parsed once. Least-recently-used
- * entries are evicted past `capacity`.
+ * entries are evicted past `capacity` entries or `maxBytes` (estimated: a parsed certificate keeps
+ * its DER as base64 plus decoded fields), so that a log serving huge certificates cannot grow it.
  *
  * Use it for chain certificates; leaves are almost always new, so caching them would only push
  * issuers out. Parse errors are not cached (a failing certificate is parsed again next time). Field
@@ -15,6 +16,8 @@ import type { CertFieldIssue } from './issues.js';
 interface Entry {
   readonly cert: CertStreamCert;
   readonly issues: readonly CertFieldIssue[];
+  /** Estimated memory (parsedCertBytes). */
+  readonly bytes: number;
 }
 
 export interface CertCacheStats {
@@ -23,16 +26,29 @@ export interface CertCacheStats {
   readonly evictions: number;
   readonly size: number;
   readonly capacity: number;
+  /** Estimated bytes held. */
+  readonly bytes: number;
 }
+
+/** Estimated memory of a parsed certificate: base64 DER (4/3), hex fingerprints, names and extensions. */
+export function parsedCertBytes(derLength: number): number {
+  return 2 * derLength + 2048;
+}
+
+export const DEFAULT_CERT_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class CertCache {
   // A Map iterates in insertion order, so re-inserting on every hit keeps the oldest entry first.
   private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
   private hits = 0;
   private misses = 0;
   private evictions = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = DEFAULT_CERT_CACHE_BYTES,
+  ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`cache capacity must be a positive integer, got ${capacity}`);
   }
 
@@ -55,24 +71,28 @@ export class CertCache {
     this.misses++;
     const own: CertFieldIssue[] = [];
     const cert = freezeCert(parseCertificateWithSha256(der, sha256, own));
-    this.entries.set(key, { cert, issues: own.length === 0 ? NO_ISSUES : Object.freeze(own) });
     for (const issue of own) issues.push(issue);
-    if (this.entries.size > this.capacity) {
-      for (const oldest of this.entries.keys()) {
-        this.entries.delete(oldest);
-        this.evictions++;
-        break;
-      }
+    const bytes = parsedCertBytes(der.length);
+    // One certificate bigger than the whole budget is parsed but not kept.
+    if (bytes > this.maxBytes) return cert;
+    this.entries.set(key, { cert, issues: own.length === 0 ? NO_ISSUES : Object.freeze(own), bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.capacity && this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+      this.evictions++;
     }
     return cert;
   }
 
   stats(): CertCacheStats {
-    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size, capacity: this.capacity };
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size, capacity: this.capacity, bytes: this.bytes };
   }
 
   clear(): void {
     this.entries.clear();
+    this.bytes = 0;
   }
 }
 

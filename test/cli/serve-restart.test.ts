@@ -3,6 +3,9 @@
  * streamed in order, and across a graceful restart nothing is lost or repeated.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, type CliProcess } from '../support/process.js';
 import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
@@ -68,5 +71,18 @@ describe('serve process with restart', () => {
     assert.equal(code, 1);
     assert.match(proc.stderr, /cannot read the log list .*npm run demo/);
     assert.equal(proc.stderr.trim().split('\n').length, 1, proc.stderr);
+  });
+
+  it('says in one line which cursor file is unusable and what to do, and exits 1', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'certstream-state-'));
+    try {
+      await writeFile(join(stateDir, 'cursors.json'), '');
+      const proc = runCli(['serve', '--log-list', fixture.sim.logListUrl, '--port', '0', '--state-dir', stateDir, '--log-level', 'warn']);
+      assert.equal(await proc.exited, 1);
+      assert.equal(proc.stderr.trim().split('\n').length, 1, proc.stderr);
+      assert.match(proc.stderr, new RegExp(`^certstream-ts: cannot use the cursor file ${join(stateDir, 'cursors.json')}: it is empty .*Move it away`));
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

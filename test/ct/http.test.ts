@@ -65,8 +65,8 @@ describe('CT HTTP client', () => {
   });
 
   it('refuses bodies over the limit, compressed or not, as too_large', async () => {
-    await assert.rejects(httpGet(`${base}/big`, { timeoutMs: 5_000, maxBodyBytes: 4_096 }), (err) => err instanceof TransportError && err.reason === 'too_large');
-    await assert.rejects(httpGet(`${base}/gzip`, { timeoutMs: 5_000, maxBodyBytes: 4_096 }), (err) => err instanceof TransportError && err.reason === 'too_large');
+    await assert.rejects(httpGet(`${base}/big`, { timeoutMs: 5_000, maxBytes: 4_096 }), (err) => err instanceof TransportError && err.reason === 'too_large');
+    await assert.rejects(httpGet(`${base}/gzip`, { timeoutMs: 5_000, maxBytes: 4_096 }), (err) => err instanceof TransportError && err.reason === 'too_large');
   });
 
   it('gives up at the deadline (timeout), on a reset (network), and passes statuses and headers on', async () => {

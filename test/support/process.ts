@@ -16,8 +16,10 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-export function runCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
+/** `wrapper`: a command line the CLI runs under, e.g. ['prlimit', '--nofile=256:256']. */
+export function runCli(args: string[], wrapper: string[] = []): CliProcess {
+  const [command, ...rest] = [...wrapper, process.execPath, CLI, ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { stdio: 'pipe' });
   const proc: CliProcess = {
     child,
     stdout: '',

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { uws } from '../../src/server/uws.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { addWebPage } from '../../src/web/routes.js';
+import { webPageAnswers } from '../../src/web/routes.js';
+import { HttpSender } from '../../src/server/http-response.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -154,7 +155,10 @@ describe('web page', { skip, timeout: 120_000 }, () => {
 describe('web page without its assets', () => {
   it('answers GET / with a text line instead of failing', async () => {
     const app = uws.App();
-    addWebPage(app, silentLogger, join(tmpdir(), 'certstream-no-such-dir'));
+    const sender = new HttpSender();
+    for (const [path, answerer] of webPageAnswers(silentLogger, join(tmpdir(), 'certstream-no-such-dir'))) {
+      app.get(path, (res, req) => sender.now(res, false, answerer(req)));
+    }
     const port = await new Promise<number>((resolve, reject) =>
       app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(uws.us_socket_local_port(socket)) : reject(new Error('cannot listen')))),
     );
