@@ -208,6 +208,14 @@ export const errorMessageSchema = z
   })
   .meta({ id: 'ErrorMessage', description: 'A client message was refused; the connection stays open.' });
 
+export const closedMessageSchema = z
+  .looseObject({
+    message_type: z.literal('closed'),
+    code: z.number().int().describe('The WebSocket close code a WebSocket would have been closed with (4008 backpressure, 1001 going away).'),
+    reason: z.string().describe('The matching close reason.'),
+  })
+  .meta({ id: 'ClosedMessage', description: 'Last message of an SSE or NDJSON stream the server ends: why it ends (WebSockets get a close frame instead).' });
+
 export const serverMessageSchema = z
   .discriminatedUnion('message_type', [
     certificateUpdateMessageSchema,
@@ -217,6 +225,7 @@ export const serverMessageSchema = z
     unsubscribedMessageSchema,
     pongMessageSchema,
     errorMessageSchema,
+    closedMessageSchema,
   ])
   .meta({ title: 'certstream-ts server message', description: 'A JSON text frame sent by the server.' });
 
@@ -228,6 +237,7 @@ export const SERVER_MESSAGE_TYPES = [
   'unsubscribed',
   'pong',
   'error',
+  'closed',
 ] as const satisfies readonly ServerMessage['message_type'][];
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
@@ -244,4 +254,5 @@ export type SubscribedMessage = z.output<typeof subscribedMessageSchema>;
 export type UnsubscribedMessage = z.output<typeof unsubscribedMessageSchema>;
 export type PongMessage = z.output<typeof pongMessageSchema>;
 export type ErrorMessage = z.output<typeof errorMessageSchema>;
+export type ClosedMessage = z.output<typeof closedMessageSchema>;
 export type ServerMessage = z.output<typeof serverMessageSchema>;

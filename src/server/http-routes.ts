@@ -1,5 +1,5 @@
 /** The server's plain HTTP endpoints: the web page, samples, health, metrics, and JSON 404s for the rest. */
-import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { RoutedEvent } from '../router/routed-event.js';
 import type { Logger } from '../util/logger.js';
 import { addWebPage } from '../web/routes.js';
@@ -14,6 +14,8 @@ export interface HttpRouteSources {
   health: () => object;
   metrics: Metrics;
   logger: Logger;
+  /** Opens an SSE/NDJSON stream when a GET / asks for one (false: serve the page). */
+  rootStream?: (res: HttpResponse, req: HttpRequest) => boolean;
 }
 
 function json(res: HttpResponse, status: string, body: string): void {
@@ -49,7 +51,7 @@ export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): voi
       },
     );
   });
-  addWebPage(app, sources.logger);
+  addWebPage(app, sources.logger, undefined, sources.rootStream);
   app.any('/*', (res, req) => {
     json(res, '404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${req.getMethod().toUpperCase()} ${req.getUrl()}` }));
   });

@@ -20,6 +20,8 @@ export interface MetricsSources {
   rateLimitCloses: () => number;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
   history: () => HistoryStats;
+  /** Open SSE and NDJSON streams per format (they are also counted in connections). */
+  streams: () => Record<string, number>;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -137,12 +139,21 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: 'certstream_connections',
-    help: 'Open WebSocket connections, per channel (of their path)',
+    help: 'Open connections (WebSockets and HTTP streams), per channel (of their path)',
     labelNames: ['channel'],
     registers: [registry],
     collect() {
       const counts = sources.connections();
       for (const channel of CHANNELS) this.set({ channel }, counts[channel]);
+    },
+  });
+  new Gauge({
+    name: 'certstream_http_streams',
+    help: 'Open plain-HTTP streams (also counted in certstream_connections), per format (sse, ndjson)',
+    labelNames: ['format'],
+    registers: [registry],
+    collect() {
+      for (const [format, n] of Object.entries(sources.streams())) this.set({ format }, n);
     },
   });
   const mirrorCounters = (): void => {

@@ -8,7 +8,7 @@ import type { CertEvent } from '../ingest/event.js';
 import type { LogStatus } from '../ingest/ingest.js';
 import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
 import { parseQueryFilters } from '../protocol/parse.js';
-import { errorMessage } from '../protocol/replies.js';
+import { closedMessage, errorMessage } from '../protocol/replies.js';
 import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
@@ -23,6 +23,9 @@ import { addHttpRoutes } from './http-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
+import type { HttpStream } from './http-stream.js';
+import { StreamHub, STREAM_KEEPALIVE_MS } from './stream-hub.js';
+import { addStreamRoutes } from './stream-routes.js';
 
 export interface ServerOptions {
   host: string;
@@ -104,6 +107,8 @@ export class StreamServer {
   private readonly latest: LocalEvent[] = [];
   private readonly replays = new ReplayScheduler();
   private readonly open = new Set<WebSocket<ConnectionData>>();
+  /** SSE and NDJSON streams: connections too, counted against the same limits. */
+  private readonly streams = new StreamHub();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
   /** Open connections per peer IP, for maxConnectionsPerIp. */
@@ -125,8 +130,11 @@ export class StreamServer {
     this.app = uws.App();
     this.router = new Router(
       {
-        publish: (topic, message) => void this.app.publish(topic, message),
-        subscriberCount: (topic) => this.app.numSubscribers(topic),
+        publish: (topic, message, seq) => {
+          this.app.publish(topic, message);
+          this.streams.publish(topic, message, seq);
+        },
+        subscriberCount: (topic) => this.app.numSubscribers(topic) + this.streams.subscriberCount(topic),
       },
       new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
     );
@@ -148,19 +156,35 @@ export class StreamServer {
       refusedUpgrades: () => this.refusedUpgrades,
       rateLimitCloses: () => this.handler.rateLimitCloses,
       history: () => this.history.stats(),
+      streams: () => this.streams.counts(),
       subscriptions: () => ({
-        subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
+        subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0) + [...this.streams.streams].reduce((n, s) => n + s.subs.size, 0),
         topics: this.router.topicCount,
         filters: this.router.matcher.size,
       }),
     });
     for (const channel of CHANNELS) this.addChannel(channel);
+    const rootStream = addStreamRoutes(this.app, {
+      router: this.router,
+      hub: this.streams,
+      resume: { epoch: this.epoch, history: this.history, scheduler: this.replays },
+      parseUrlFilter: (query) => (query === '' ? { ok: true, message: null } : this.parseUrlFilter(query)),
+      admit: (_req, ip) => {
+        const refusal = this.connectionLimitHit(ip);
+        if (refusal) this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
+        return refusal ?? { token: null };
+      },
+      opened: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, 1),
+      closed: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, -1),
+      clientError: (code) => (this.handler.clientErrors[code] = (this.handler.clientErrors[code] ?? 0) + 1),
+    });
     addHttpRoutes(this.app, {
       recent: (n) => this.latest.slice(-n),
       latestCount: this.options.latestCount,
       health: () => ({ status: 'ok', connections: this.connections, history: this.history.stats(), logs: this.options.status() }),
       metrics: this.metrics,
       logger: this.logger,
+      rootStream,
     });
   }
 
@@ -229,29 +253,31 @@ export class StreamServer {
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
       open: (ws) => {
-        this.connections[channel]++;
         this.open.add(ws);
-        const ip = ws.getUserData().ip;
-        this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
+        this.countConnection(ws.getUserData().ip, channel, 1);
         this.handler.open(ws);
       },
       message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
       drain: (ws) => this.finishEviction(ws),
       close: (ws) => {
-        this.connections[channel]--;
         this.open.delete(ws);
-        const ip = ws.getUserData().ip;
-        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.connectionsByIp.set(ip, left);
-        else this.connectionsByIp.delete(ip);
+        this.countConnection(ws.getUserData().ip, channel, -1);
         this.handler.close(ws);
       },
     });
   }
 
+  /** Per-channel and per-IP counts of open connections, WebSockets and HTTP streams alike. */
+  private countConnection(ip: string, channel: Channel, delta: 1 | -1): void {
+    this.connections[channel] += delta;
+    const left = (this.connectionsByIp.get(ip) ?? 0) + delta;
+    if (left > 0) this.connectionsByIp.set(ip, left);
+    else this.connectionsByIp.delete(ip);
+  }
+
   /** Why a new connection from `ip` must be refused, or null when it may open. */
   private connectionLimitHit(ip: string): { status: string; code: ErrorCode; message: string } | null {
-    if (this.open.size >= this.options.maxConnections) {
+    if (this.open.size + this.streams.streams.size >= this.options.maxConnections) {
       return { status: '503 Service Unavailable', code: 'too_many_connections', message: `the server is at its limit of ${this.options.maxConnections} connections` };
     }
     if ((this.connectionsByIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
@@ -297,6 +323,11 @@ export class StreamServer {
    */
   private sweepBackpressure(): void {
     const now = Date.now();
+    const goodbye = closedMessage(CLOSE_CODES.backpressure, CLOSE_REASONS.backpressure);
+    for (const stream of this.streams.sweep(this.options.maxBackpressure, EVICTION_GRACE_MS, goodbye, now)) {
+      this.logger.warn({ buffered: stream.bufferedAmount(), format: stream.format }, 'evicting a stream that cannot keep up');
+      this.backpressureCloses++;
+    }
     for (const ws of this.open) {
       const data = ws.getUserData();
       if (data.evictedAt !== null) {
@@ -328,8 +359,11 @@ export class StreamServer {
         this.boundPort = uws.us_socket_local_port(socket);
         this.timers.push(
           setInterval(() => {
-            this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
+            const now = Date.now();
+            this.app.publish(HEARTBEAT_TOPIC, heartbeat(now, this.history.newestSeq));
+            this.streams.heartbeat(HEARTBEAT_TOPIC, now, this.history.newestSeq);
           }, this.options.heartbeatMs),
+          setInterval(() => this.streams.keepAlive(), STREAM_KEEPALIVE_MS / 5),
           setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
         );
         this.logger.info({ host: this.options.host, port: this.boundPort }, 'listening');
@@ -348,8 +382,9 @@ export class StreamServer {
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     for (const ws of this.open) ws.end(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway);
+    this.streams.endAll(closedMessage(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway));
     const deadline = Date.now() + graceMs;
-    while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (this.open.size + this.streams.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     // close() exists natively in v20.30 (it also drops open connections) but is missing from the typings.
     (this.app as TemplatedApp & { close(): void }).close();
   }

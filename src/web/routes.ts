@@ -63,18 +63,30 @@ function serve(res: HttpResponse, req: HttpRequest, asset: LoadedAsset): void {
  * Registers GET / and the page's assets. Without its assets (a package built without src/web) the
  * server still runs: / then answers a text line pointing to the WebSocket channels.
  */
-export function addWebPage(app: TemplatedApp, logger: Logger, assetDir = webAssetDir): void {
+export function addWebPage(
+  app: TemplatedApp,
+  logger: Logger,
+  assetDir = webAssetDir,
+  /** Gets GET / first: true when it answered (an SSE/NDJSON stream of the root channel). */
+  rootFirst: (res: HttpResponse, req: HttpRequest) => boolean = () => false,
+): void {
   let loaded: [string, LoadedAsset][];
   try {
     loaded = [['/', loadAsset(assetDir, PAGE_FILE)], ...PAGE_ASSETS.map((file): [string, LoadedAsset] => [`/web/${file}`, loadAsset(assetDir, file)])];
   } catch (err) {
     logger.warn({ err, dir: assetDir }, 'web page assets not found: GET / serves a text line');
-    app.get('/', (res) => {
+    app.get('/', (res, req) => {
+      if (rootFirst(res, req)) return;
       res.cork(() => {
         res.writeHeader('content-type', 'text/plain; charset=utf-8').end('certstream-ts: open a WebSocket to / (lite), /full-stream or /domains-only\n');
       });
     });
     return;
   }
-  for (const [path, asset] of loaded) app.get(path, (res, req) => serve(res, req, asset));
+  for (const [path, asset] of loaded) {
+    app.get(path, (res, req) => {
+      if (path === '/' && rootFirst(res, req)) return;
+      serve(res, req, asset);
+    });
+  }
 }
