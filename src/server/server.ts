@@ -23,6 +23,7 @@ import { addHttpRoutes } from './http-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
+import { createApp, type TlsFiles } from './tls.js';
 import type { HttpStream } from './http-stream.js';
 import { StreamHub, STREAM_KEEPALIVE_MS } from './stream-hub.js';
 import { addStreamRoutes } from './stream-routes.js';
@@ -62,6 +63,8 @@ export interface ServerOptions {
    * passes the one its stream is known by, so clients can resume across edges and restarts.
    */
   epoch?: string;
+  /** Serve https and wss with this certificate and key instead of plain http and ws. */
+  tls?: TlsFiles;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
@@ -127,7 +130,7 @@ export class StreamServer {
       burst: this.options.messageBurst,
       closeAfter: this.options.rateLimitCloseAfter,
     };
-    this.app = uws.App();
+    this.app = createApp(this.options.tls);
     this.router = new Router(
       {
         publish: (topic, message, seq) => {
