@@ -5,6 +5,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Agent, fetch as undiciFetch } from 'undici';
 import WebSocket from 'ws';
 import { StreamServer } from '../../src/server/server.js';
 import { TlsSetupError } from '../../src/server/tls.js';
@@ -45,6 +46,11 @@ describe('TLS', () => {
     const health = await httpsGet(`https://${stack.base}/healthz`, cert.certPem);
     assert.equal(health.status, 200);
     assert.equal((JSON.parse(health.body) as { status: string }).status, 'ok');
+    const dispatcher = new Agent({ connect: { ca: cert.certPem } });
+    const fetched = await undiciFetch(`https://${stack.base}/latest.json`, { dispatcher });
+    assert.equal(fetched.status, 200);
+    assert.ok(Array.isArray(((await fetched.json()) as { messages: unknown }).messages));
+    await dispatcher.close();
     await assert.rejects(
       new Promise((resolve, reject) => request(`https://${stack.base}/healthz`, resolve).on('error', reject).end()),
       /self[- ]signed|unable to verify/i,
