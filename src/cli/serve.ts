@@ -6,6 +6,7 @@ import { LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../server/server.js';
 import { TlsSetupError } from '../server/tls.js';
+import { AccessTokenFileError } from '../server/access-tokens.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
 import { startClusterRole, type RunningCluster } from '../cluster/roles.js';
@@ -28,6 +29,7 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
   const tls = tlsFiles(o);
   return {
     ...(tls ? { tls } : {}),
+    ...(o.authTokens === undefined ? {} : { authTokensFile: o.authTokens }),
     maxConnections: o.maxConnections,
     maxConnectionsPerIp: o.maxConnectionsPerIp,
     messagesPerSecond: o.messagesPerSecond,
@@ -116,7 +118,7 @@ export function registerServeCommand(program: Command): void {
     try {
       running = await startServe(options);
     } catch (err) {
-      if (err instanceof ServeOptionError || err instanceof TlsSetupError) {
+      if (err instanceof ServeOptionError || err instanceof TlsSetupError || err instanceof AccessTokenFileError) {
         console.error(`certstream-ts: ${err.message}`);
         process.exit(1);
       }

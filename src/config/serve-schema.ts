@@ -51,6 +51,10 @@ export const serveConfigSchema = z.strictObject({
     valueName: 'file',
   }),
   tlsKey: option(text().optional(), { description: 'PEM private key of --tls-cert', valueName: 'file' }),
+  authTokens: option(text().optional(), {
+    description: 'access token file (one token per line, or JSON [{name, token, maxConnections}]); connections then need a token; re-read on SIGHUP',
+    valueName: 'file',
+  }),
   nats: option(natsServers().optional(), {
     description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',
     valueName: 'urls',

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'too_many_connections',
   'too_many_connections_from_ip',
+  'unauthorized',
+  'too_many_connections_for_token',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -37,6 +39,8 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
   rate_limited: 'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst); the message was dropped.',
   too_many_connections: 'HTTP 503 instead of the upgrade: the server already has maxConnections connections.',
   too_many_connections_from_ip: 'HTTP 429 instead of the upgrade: the client IP already has maxConnectionsPerIp connections.',
+  unauthorized: 'HTTP 401 instead of the upgrade or stream: the server requires an access token and none or an unknown one was given.',
+  too_many_connections_for_token: "HTTP 429 instead of the upgrade or stream: the access token already has its maxConnections connections.",
 });
 
 /**

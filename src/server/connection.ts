@@ -32,6 +32,8 @@ export interface ConnectionData {
   readonly replays: Map<string, Replay>;
   /** The peer's IP, as counted against maxConnectionsPerIp. */
   readonly ip: string;
+  /** Name of the access token it connected with (null when tokens are off). */
+  readonly token: string | null;
   readonly rate: MessageRateLimiter;
 }
 

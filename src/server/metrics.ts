@@ -22,6 +22,8 @@ export interface MetricsSources {
   history: () => HistoryStats;
   /** Open SSE and NDJSON streams per format (they are also counted in connections). */
   streams: () => Record<string, number>;
+  /** Open connections per access token name (empty when tokens are off). */
+  tokenConnections: () => ReadonlyMap<string, number>;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -154,6 +156,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
     collect() {
       for (const [format, n] of Object.entries(sources.streams())) this.set({ format }, n);
+    },
+  });
+  new Gauge({
+    name: 'certstream_token_connections',
+    help: 'Open connections per access token (by its name; only with --auth-tokens)',
+    labelNames: ['token'],
+    registers: [registry],
+    collect() {
+      for (const [token, n] of sources.tokenConnections()) this.set({ token }, n);
     },
   });
   const mirrorCounters = (): void => {

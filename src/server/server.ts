@@ -9,7 +9,7 @@ import type { LogStatus } from '../ingest/ingest.js';
 import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
 import { parseQueryFilters } from '../protocol/parse.js';
 import { closedMessage, errorMessage } from '../protocol/replies.js';
-import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
+import { CLOSE_CODES, CLOSE_REASONS } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
@@ -24,9 +24,10 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
 import { createApp, type TlsFiles } from './tls.js';
+import { AccessTokens, presentedToken } from './access-tokens.js';
 import type { HttpStream } from './http-stream.js';
 import { StreamHub, STREAM_KEEPALIVE_MS } from './stream-hub.js';
-import { addStreamRoutes } from './stream-routes.js';
+import { addStreamRoutes, type Refusal } from './stream-routes.js';
 
 export interface ServerOptions {
   host: string;
@@ -65,6 +66,8 @@ export interface ServerOptions {
   epoch?: string;
   /** Serve https and wss with this certificate and key instead of plain http and ws. */
   tls?: TlsFiles;
+  /** Access token file: when given, connections need one of its tokens (re-read on SIGHUP). */
+  authTokensFile?: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
@@ -119,6 +122,11 @@ export class StreamServer {
   /** Upgrades refused by a connection limit, per error code. */
   private readonly refusedUpgrades: Record<string, number> = {};
   private readonly rateLimit: RateLimitOptions;
+  /** Null when access tokens are off. */
+  private readonly tokens: AccessTokens | null;
+  /** Open connections per access token name. */
+  private readonly connectionsByToken = new Map<string, number>();
+  private readonly onHangup = (): void => void this.reloadAccessTokens();
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
@@ -131,6 +139,7 @@ export class StreamServer {
       closeAfter: this.options.rateLimitCloseAfter,
     };
     this.app = createApp(this.options.tls);
+    this.tokens = this.options.authTokensFile === undefined ? null : new AccessTokens(this.options.authTokensFile);
     this.router = new Router(
       {
         publish: (topic, message, seq) => {
@@ -160,6 +169,7 @@ export class StreamServer {
       rateLimitCloses: () => this.handler.rateLimitCloses,
       history: () => this.history.stats(),
       streams: () => this.streams.counts(),
+      tokenConnections: () => this.connectionsByToken,
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0) + [...this.streams.streams].reduce((n, s) => n + s.subs.size, 0),
         topics: this.router.topicCount,
@@ -172,13 +182,9 @@ export class StreamServer {
       hub: this.streams,
       resume: { epoch: this.epoch, history: this.history, scheduler: this.replays },
       parseUrlFilter: (query) => (query === '' ? { ok: true, message: null } : this.parseUrlFilter(query)),
-      admit: (_req, ip) => {
-        const refusal = this.connectionLimitHit(ip);
-        if (refusal) this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
-        return refusal ?? { token: null };
-      },
-      opened: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, 1),
-      closed: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, -1),
+      admit: (req, ip, query) => this.admit(ip, req.getHeader('authorization'), query),
+      opened: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, 1),
+      closed: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, -1),
       clientError: (code) => (this.handler.clientErrors[code] = (this.handler.clientErrors[code] ?? 0) + 1),
     });
     addHttpRoutes(this.app, {
@@ -223,9 +229,9 @@ export class StreamServer {
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
         const ip = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
-        const refusal = this.connectionLimitHit(ip);
-        if (refusal) {
-          this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
+        const admitted = this.admit(ip, req.getHeader('authorization'), query);
+        if ('code' in admitted) {
+          const refusal = admitted;
           res.cork(() => {
             res.writeStatus(refusal.status).writeHeader('content-type', 'application/json').end(errorMessage(refusal.code, refusal.message));
           });
@@ -251,35 +257,78 @@ export class StreamServer {
           evictedAt: null,
           replays: new Map(),
           ip,
+          token: admitted.token,
           rate: new MessageRateLimiter(this.rateLimit),
         };
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
       open: (ws) => {
         this.open.add(ws);
-        this.countConnection(ws.getUserData().ip, channel, 1);
+        this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, 1);
         this.handler.open(ws);
       },
       message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
       drain: (ws) => this.finishEviction(ws),
       close: (ws) => {
         this.open.delete(ws);
-        this.countConnection(ws.getUserData().ip, channel, -1);
+        this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, -1);
         this.handler.close(ws);
       },
     });
   }
 
   /** Per-channel and per-IP counts of open connections, WebSockets and HTTP streams alike. */
-  private countConnection(ip: string, channel: Channel, delta: 1 | -1): void {
+  private countConnection(ip: string, channel: Channel, token: string | null, delta: 1 | -1): void {
     this.connections[channel] += delta;
     const left = (this.connectionsByIp.get(ip) ?? 0) + delta;
     if (left > 0) this.connectionsByIp.set(ip, left);
     else this.connectionsByIp.delete(ip);
+    // Kept at 0 rather than deleted: a token's series stays in /metrics once it has been used.
+    if (token !== null) this.connectionsByToken.set(token, (this.connectionsByToken.get(token) ?? 0) + delta);
+  }
+
+  /**
+   * Whether a new connection (WebSocket upgrade or HTTP stream) may open: its access token first,
+   * then the connection limits. A refusal is counted; an admission says which token it counts against.
+   */
+  private admit(ip: string, authorization: string, query: string): (Refusal & { status: string }) | { token: string | null } {
+    let token: string | null = null;
+    let refusal: Refusal | null = null;
+    if (this.tokens) {
+      const grant = this.tokens.check(presentedToken(authorization, new URLSearchParams(query)));
+      if (!grant) {
+        refusal = { status: '401 Unauthorized', code: 'unauthorized', message: 'this server needs an access token: Authorization: Bearer <token>, or ?token=<token>' };
+      } else if (grant.maxConnections !== null && (this.connectionsByToken.get(grant.name) ?? 0) >= grant.maxConnections) {
+        refusal = { status: '429 Too Many Requests', code: 'too_many_connections_for_token', message: `at most ${grant.maxConnections} connections with this token` };
+      }
+      token = grant?.name ?? null;
+    }
+    refusal ??= this.connectionLimitHit(ip);
+    if (refusal) {
+      this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
+      return refusal;
+    }
+    return { token };
+  }
+
+  /**
+   * Re-reads the access token file (on SIGHUP): new connections are checked against the new
+   * tokens; open ones stay. A file that cannot be read or parsed leaves the tokens as they were.
+   */
+  reloadAccessTokens(): boolean {
+    if (!this.tokens) return false;
+    try {
+      const count = this.tokens.reload();
+      this.logger.info({ file: this.tokens.file, tokens: count }, 'access tokens reloaded');
+      return true;
+    } catch (err) {
+      this.logger.error({ err }, 'access tokens not reloaded: keeping the previous ones');
+      return false;
+    }
   }
 
   /** Why a new connection from `ip` must be refused, or null when it may open. */
-  private connectionLimitHit(ip: string): { status: string; code: ErrorCode; message: string } | null {
+  private connectionLimitHit(ip: string): Refusal | null {
     if (this.open.size + this.streams.streams.size >= this.options.maxConnections) {
       return { status: '503 Service Unavailable', code: 'too_many_connections', message: `the server is at its limit of ${this.options.maxConnections} connections` };
     }
@@ -359,6 +408,7 @@ export class StreamServer {
           return;
         }
         this.listenSocket = socket;
+        if (this.tokens) process.on('SIGHUP', this.onHangup);
         this.boundPort = uws.us_socket_local_port(socket);
         this.timers.push(
           setInterval(() => {
@@ -382,6 +432,7 @@ export class StreamServer {
   async close(graceMs = 1_000): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
+    process.off('SIGHUP', this.onHangup);
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     for (const ws of this.open) ws.end(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway);

@@ -33,7 +33,7 @@ export interface StreamRouteContext {
   resume: ResumeContext;
   /** URL filters, regexes compiled, as the WebSocket upgrade parses them. */
   parseUrlFilter(query: string): ParseResult<SubscribeMessage | null>;
-  /** Connection limits (and access tokens): a refusal, or who the connection counts against. */
+  /** Access tokens and connection limits: a refusal, or the token the connection counts against. */
   admit(req: HttpRequest, ip: string, query: string): Refusal | { token: string | null };
   /** A stream opened or ended, for connection counts. */
   opened(stream: HttpStream): void;
