@@ -29,7 +29,7 @@ export default tseslint.config(
       sourceType: 'module',
       // The browser globals the page uses (the `globals` package is not a dependency).
       globals: Object.fromEntries(
-        ['AbortSignal', 'WebSocket', 'document', 'fetch', 'location', 'requestAnimationFrame', 'setTimeout'].map((name) => [name, 'readonly']),
+        ['AbortSignal', 'URLSearchParams', 'WebSocket', 'document', 'fetch', 'location', 'requestAnimationFrame', 'setInterval', 'setTimeout'].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -7,7 +7,7 @@
  *   npm run bench -- load [--scenario quick|idle-10k|1k-at-2k|1k-domains-at-1k|distinct-10k|ramp|peer-…] [--rate N] [--clients N]
  *     [--channel lite|full|domains-only] [--mix none=0.5,shared=0.2,distinct=0.2,regex=0.1,idle=0]
  *     [--duration S] [--warmup S] [--workers N] [--servers ours,baseline,go] [--max-backpressure BYTES]
- *     [--client ws|lean (raw-socket clients that scan instead of parsing; default per scenario, else ws)]
+ *     [--client ws|lean|sse (lean: raw-socket clients that scan instead of parsing; sse: Server-Sent Events, ours only; default per scenario, else ws)]
  *     [--sth-interval MS (the simulated logs' tree-head interval, default 1000)] [--poll-interval MS] [--fast-poll-interval MS] (ours' head polls: idle, while growing)
  *     [--out FILE (default bench/reports/…)] [--compare OLD.json]
  *
@@ -73,7 +73,7 @@ const scenario: Scenario = {
   ...(base.ramp ? { ramp: true } : {}),
   ...(values.abuse ? { abuse: true } : {}),
 };
-if (scenario.client !== 'ws' && scenario.client !== 'lean') fail('--client takes ws or lean');
+if (!['ws', 'lean', 'sse'].includes(scenario.client ?? 'ws')) fail('--client takes ws, lean or sse (SSE streams: ours only)');
 if (!['lite', 'full', 'domains-only'].includes(scenario.channel)) fail(`unknown channel "${scenario.channel}"`);
 let servers = (values.servers ?? base.servers ?? 'ours,baseline').split(',').map((s) => s.trim()) as ServerKind[];
 if (servers.some((s) => !SERVER_KINDS.includes(s))) fail(`--servers takes ${SERVER_KINDS.join(', ')}`);

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { emptyHistogram, record, type Histogram } from './histogram.js';
+import { request as httpRequest } from 'node:http';
 import { connectLean, scanPosition, scanSeqAndSeen, scanSeqlessMessage } from './lean-ws.js';
 
 export interface ClientSpec {
@@ -24,7 +25,7 @@ export interface ClientSpec {
 /** A certificate received: its log (`source.url`), `cert_index`, and when (ms since the epoch). */
 export type Receipt = [log: string, index: number, receivedMs: number];
 
-export type ClientTransport = 'ws' | 'lean';
+export type ClientTransport = 'ws' | 'lean' | 'sse';
 
 export interface WorkerInput {
   /** ws://host:port */
@@ -254,7 +255,34 @@ async function openClock(): Promise<void> {
   if ((await connectLean(url.hostname, Number(url.port), '/', onMessage, () => undefined)) === null) throw new Error('the clock connection failed');
 }
 
-const open = input.transport === 'lean' ? openLean : openWs;
+/** An SSE stream of the same path (ours only): each `data:` line is one message, parsed like a ws one. */
+function openSse(spec: ClientSpec): Promise<boolean> {
+  return new Promise((resolve) => {
+    const receive = receiver(spec, decodeParsed);
+    let opened = false;
+    const req = httpRequest(input.base.replace(/^ws/, 'http') + spec.path, { headers: { accept: 'text/event-stream' } }, (res) => {
+      opened = res.statusCode === 200;
+      resolve(opened);
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let at: number;
+        while ((at = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, at);
+          buffer = buffer.slice(at + 2);
+          const data = block.indexOf('data: ');
+          if (data >= 0) receive(Buffer.from(block.slice(data + 6)));
+        }
+      });
+      res.on('close', () => closed(spec, opened, 0));
+    });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+const open = input.transport === 'lean' ? openLean : input.transport === 'sse' ? openSse : openWs;
 
 /** Opens the connections a few hundred at a time, so 10,000 do not hit the server at once. */
 async function openAll(): Promise<void> {

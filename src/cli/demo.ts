@@ -38,7 +38,8 @@ export function registerDemoCommand(program: Command): void {
       const base = `127.0.0.1:${running.server.port}`;
       console.log(`certstream-ts demo: simulated CT logs at ${sim.logListUrl}`);
       console.log(`open http://${base}/ in a browser for the live page, or ws://${base}/ (lite), ws://${base}/full-stream, ws://${base}/domains-only`);
-      console.log(`e.g.  websocat ws://${base}/domains-only     (http://${base}/example.json shows one message)`);
+      console.log(`e.g.  curl -sN 'http://${base}/domains-only' -H 'Accept: application/x-ndjson' | jq -c .data`);
+      console.log(`      npx wscat -c ws://${base}/domains-only     (http://${base}/example.json shows one message)`);
       await runUntilSignalled(running);
       await sim.close();
       process.exit(0);

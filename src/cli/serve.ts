@@ -5,6 +5,8 @@ import { SERVE_ENV_PREFIX, serveConfigSchema, type ServeConfig } from '../config
 import { LogListError } from '../ct/log-list.js';
 import { Ingest } from '../ingest/ingest.js';
 import { ListenError, StreamServer, type ServerOptions } from '../server/server.js';
+import { TlsSetupError } from '../server/tls.js';
+import { AccessTokenFileError } from '../server/access-tokens.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
 import type { RunningCluster } from '../cluster/roles.js';
@@ -13,8 +15,21 @@ import { startCatchUpProgress } from './catch-up-progress.js';
 /** The validated config; stateDir null (from code only) keeps cursors in memory. */
 export type ServeOptions = Omit<ServeConfig, 'stateDir'> & { stateDir: string | null };
 
+/** TLS files from the options; both or neither. */
+function tlsFiles(o: ServeOptions): ServerOptions['tls'] {
+  if (o.tlsCert === undefined && o.tlsKey === undefined) return undefined;
+  if (o.tlsCert === undefined || o.tlsKey === undefined) throw new ServeOptionError('--tls-cert and --tls-key go together: give both or neither');
+  return { certFile: o.tlsCert, keyFile: o.tlsKey };
+}
+
+/** Options that do not fit together. */
+export class ServeOptionError extends Error {}
+
 function serverLimits(o: ServeOptions): Partial<ServerOptions> {
+  const tls = tlsFiles(o);
   return {
+    ...(tls ? { tls } : {}),
+    ...(o.authTokens === undefined ? {} : { authTokensFile: o.authTokens }),
     maxConnections: o.maxConnections,
     maxConnectionsPerIp: o.maxConnectionsPerIp,
     messagesPerSecond: o.messagesPerSecond,
@@ -114,6 +129,10 @@ export function registerServeCommand(program: Command): void {
     try {
       running = await startServe(options);
     } catch (err) {
+      if (err instanceof ServeOptionError || err instanceof TlsSetupError || err instanceof AccessTokenFileError) {
+        console.error(`certstream-ts: ${err.message}`);
+        process.exit(1);
+      }
       if (err instanceof LogListError) {
         console.error(`certstream-ts: ${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`);
         process.exit(1);
@@ -122,7 +141,10 @@ export function registerServeCommand(program: Command): void {
       throw err;
     }
     const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-    console.error(`certstream-ts: streaming on ws://${host}:${running.server.port}/ (lite), /full-stream, /domains-only; live page at http://${host}:${running.server.port}/`);
+    const s = options.tlsCert === undefined ? '' : 's';
+    console.error(
+      `certstream-ts: streaming on ws${s}://${host}:${running.server.port}/ (lite), /full-stream, /domains-only; live page at http${s}://${host}:${running.server.port}/`,
+    );
     const stopProgress = startCatchUpProgress({
       status: () => running.ingest.status(),
       logger: running.logger,

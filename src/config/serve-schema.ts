@@ -53,6 +53,15 @@ export const serveConfigSchema = z.strictObject({
     description: 'memory for certificates kept for resuming clients (bytes, or with KiB/MiB/GiB); 0 turns resume off',
     valueName: 'size',
   }),
+  tlsCert: option(text().optional(), {
+    description: 'PEM certificate (chain) to serve https and wss with; needs --tls-key',
+    valueName: 'file',
+  }),
+  tlsKey: option(text().optional(), { description: 'PEM private key of --tls-cert', valueName: 'file' }),
+  authTokens: option(text().optional(), {
+    description: 'access token file (one token per line, or JSON [{name, token, maxConnections}]); connections then need a token; re-read on SIGHUP',
+    valueName: 'file',
+  }),
   nats: option(natsServers().optional(), {
     description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',
     valueName: 'urls',

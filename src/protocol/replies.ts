@@ -46,3 +46,8 @@ export function withSubscription(messageJson: string, subscriptionId: string): s
   if (end < 0) throw new TypeError('not a JSON object');
   return `${messageJson.slice(0, end)}${subscriptionField(subscriptionId)}${messageJson.slice(end)}`;
 }
+
+/** The last message of an HTTP stream the server ends, with the WebSocket close code it stands for. */
+export function closedMessage(code: number, reason: string): string {
+  return `{"message_type":"closed","code":${code},"reason":${JSON.stringify(reason)}}`;
+}

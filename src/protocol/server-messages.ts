@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'too_many_connections',
   'too_many_connections_from_ip',
+  'unauthorized',
+  'too_many_connections_for_token',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -37,6 +39,8 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
   rate_limited: 'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst); the message was dropped.',
   too_many_connections: 'HTTP 503 instead of the upgrade: the server already has maxConnections connections.',
   too_many_connections_from_ip: 'HTTP 429 instead of the upgrade: the client IP already has maxConnectionsPerIp connections.',
+  unauthorized: 'HTTP 401 instead of the upgrade or stream: the server requires an access token and none or an unknown one was given.',
+  too_many_connections_for_token: "HTTP 429 instead of the upgrade or stream: the access token already has its maxConnections connections.",
 });
 
 /**
@@ -208,6 +212,14 @@ export const errorMessageSchema = z
   })
   .meta({ id: 'ErrorMessage', description: 'A client message was refused; the connection stays open.' });
 
+export const closedMessageSchema = z
+  .looseObject({
+    message_type: z.literal('closed'),
+    code: z.number().int().describe('The WebSocket close code a WebSocket would have been closed with (4008 backpressure, 1001 going away).'),
+    reason: z.string().describe('The matching close reason.'),
+  })
+  .meta({ id: 'ClosedMessage', description: 'Last message of an SSE or NDJSON stream the server ends: why it ends (WebSockets get a close frame instead).' });
+
 export const serverMessageSchema = z
   .discriminatedUnion('message_type', [
     certificateUpdateMessageSchema,
@@ -217,6 +229,7 @@ export const serverMessageSchema = z
     unsubscribedMessageSchema,
     pongMessageSchema,
     errorMessageSchema,
+    closedMessageSchema,
   ])
   .meta({ title: 'certstream-ts server message', description: 'A JSON text frame sent by the server.' });
 
@@ -228,6 +241,7 @@ export const SERVER_MESSAGE_TYPES = [
   'unsubscribed',
   'pong',
   'error',
+  'closed',
 ] as const satisfies readonly ServerMessage['message_type'][];
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
@@ -244,4 +258,5 @@ export type SubscribedMessage = z.output<typeof subscribedMessageSchema>;
 export type UnsubscribedMessage = z.output<typeof unsubscribedMessageSchema>;
 export type PongMessage = z.output<typeof pongMessageSchema>;
 export type ErrorMessage = z.output<typeof errorMessageSchema>;
+export type ClosedMessage = z.output<typeof closedMessageSchema>;
 export type ServerMessage = z.output<typeof serverMessageSchema>;

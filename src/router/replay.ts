@@ -10,7 +10,7 @@ import { FilterMatcher, type FilterSpec } from './filter-matcher.js';
 import type { EventHistory } from './history.js';
 
 export interface ReplayTarget {
-  send(message: string): void;
+  send(message: string, seq: number): void;
   bufferedAmount(): number;
 }
 
@@ -65,7 +65,7 @@ export class Replay {
       const event = this.history.get(this.next++)!;
       let matched = false;
       this.matcher.match(event.domains, () => (matched = true));
-      if (matched) this.target.send(event.message(this.channel).slice(0, -1) + this.suffix);
+      if (matched) this.target.send(event.message(this.channel).slice(0, -1) + this.suffix, event.seq);
     }
     return this.finished ? 'done' : 'more';
   }

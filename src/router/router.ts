@@ -11,7 +11,8 @@ import { FilterMatcher, type FilterSpec } from './filter-matcher.js';
 
 /** The transport's topic fan-out (uWebSockets.js app in production). */
 export interface Publisher {
-  publish(topic: string, message: string): void;
+  /** `seq` is the event's (absent for messages that are not certificates). */
+  publish(topic: string, message: string, seq?: number): void;
   subscriberCount(topic: string): number;
 }
 
@@ -138,7 +139,7 @@ export class Router {
   private send(topic: string, channel: Channel, message: () => string): void {
     const receivers = this.publisher.subscriberCount(topic);
     if (receivers === 0) return;
-    this.publisher.publish(topic, message());
+    this.publisher.publish(topic, message(), this.current!.seq);
     this.stats.sent[channel] += receivers;
   }
 

@@ -16,6 +16,7 @@ import { channelTopic, type Router, type SubscriptionSet } from '../router/route
 import { subscriptionField } from '../protocol/replies.js';
 import type { Channel } from './messages.js';
 import type { MessageRateLimiter } from './rate-limit.js';
+import { resumePoint } from './resume.js';
 
 export interface ConnectionData {
   /** Channel of the path the client connected to. */
@@ -31,6 +32,8 @@ export interface ConnectionData {
   readonly replays: Map<string, Replay>;
   /** The peer's IP, as counted against maxConnectionsPerIp. */
   readonly ip: string;
+  /** Name of the access token it connected with (null when tokens are off). */
+  readonly token: string | null;
   readonly rate: MessageRateLimiter;
 }
 
@@ -139,12 +142,7 @@ export class ConnectionHandler {
     const channel = msg.channel ?? data.channel;
     const spec = { keywords: msg.keywords, regex: msg.regex };
     const { history, epoch } = this.resume;
-    const newest = history.newestSeq ?? 0;
-    const oldest = history.oldestSeq ?? newest + 1;
-    const since = msg.since;
-    // Resumable when the client's epoch is ours and history still holds everything after its seq.
-    const recovered = since === undefined ? undefined : since.epoch === epoch && since.seq + 1 >= oldest && since.seq <= newest;
-    const replayFrom = recovered && since && since.seq < newest ? since.seq + 1 : null;
+    const { newest, oldest, recovered, replayFrom } = resumePoint(history, epoch, msg.since);
     try {
       this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null);
     } catch (err) {

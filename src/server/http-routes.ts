@@ -21,6 +21,8 @@ export interface HttpRouteSources {
   metrics: Metrics;
   logger: Logger;
   sender: HttpSender;
+  /** Opens an SSE/NDJSON stream when a GET / asks for one (false: serve the page). */
+  rootStream?: (res: HttpResponse, req: HttpRequest) => boolean;
 }
 
 /** How long a computed body (/latest.json, /example.json, /healthz, /metrics) is served as it is. */
@@ -47,8 +49,10 @@ export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): voi
       reply(jsonAnswer('500 Internal Server Error', '{"error":"internal_error"}'));
     });
   };
-  const route = (path: string, answerer: Answerer): void => {
-    app.get(path, serve(answerer, false));
+  /** `first` gets a GET before the answerer and takes it over by returning true. */
+  const route = (path: string, answerer: Answerer, first?: (res: HttpResponse, req: HttpRequest) => boolean): void => {
+    const get = serve(answerer, false);
+    app.get(path, first ? (res, req) => void (first(res, req) || get(res, req)) : get);
     app.head(path, serve(answerer, true));
   };
 
@@ -75,7 +79,7 @@ export function addHttpRoutes(app: TemplatedApp, sources: HttpRouteSources): voi
   route('/example.json', () => example.get());
   route('/healthz', () => health.get());
   route('/metrics', () => metrics.get());
-  for (const [path, answerer] of webPageAnswers(logger)) route(path, answerer);
+  for (const [path, answerer] of webPageAnswers(logger)) route(path, answerer, path === '/' ? sources.rootStream : undefined);
   app.any('/*', (res, req) => {
     const method = req.getMethod();
     serve(() => jsonAnswer('404 Not Found', JSON.stringify({ error: 'not_found', message: `no such endpoint: ${method.toUpperCase()} ${req.getUrl()}` })), method === 'head')(

@@ -28,6 +28,10 @@ export interface MetricsSources {
   http: HttpSendStats;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
   history: () => HistoryStats;
+  /** Open SSE and NDJSON streams per format (they are also counted in connections). */
+  streams: () => Record<string, number>;
+  /** Open connections per access token name (empty when tokens are off). */
+  tokenConnections: () => ReadonlyMap<string, number>;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -195,12 +199,30 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: 'certstream_connections',
-    help: 'Open WebSocket connections, per channel (of their path)',
+    help: 'Open connections (WebSockets and HTTP streams), per channel (of their path)',
     labelNames: ['channel'],
     registers: [registry],
     collect() {
       const counts = sources.connections();
       for (const channel of CHANNELS) this.set({ channel }, counts[channel]);
+    },
+  });
+  new Gauge({
+    name: 'certstream_http_streams',
+    help: 'Open plain-HTTP streams (also counted in certstream_connections), per format (sse, ndjson)',
+    labelNames: ['format'],
+    registers: [registry],
+    collect() {
+      for (const [format, n] of Object.entries(sources.streams())) this.set({ format }, n);
+    },
+  });
+  new Gauge({
+    name: 'certstream_token_connections',
+    help: 'Open connections per access token (by its name; only with --auth-tokens)',
+    labelNames: ['token'],
+    registers: [registry],
+    collect() {
+      for (const [token, n] of sources.tokenConnections()) this.set({ token }, n);
     },
   });
   const mirrorCounters = (): void => {

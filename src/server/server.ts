@@ -8,8 +8,8 @@ import type { CertEvent } from '../ingest/event.js';
 import type { LogStatus } from '../ingest/ingest.js';
 import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
 import { parseQueryFilters } from '../protocol/parse.js';
-import { errorMessage } from '../protocol/replies.js';
-import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
+import { closedMessage, errorMessage } from '../protocol/replies.js';
+import { CLOSE_CODES, CLOSE_REASONS } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
@@ -27,6 +27,11 @@ import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { DescriptorGuard } from './descriptor-guard.js';
 import { defaultUnsentBudget, overBudget, type UnsentHolder } from './unsent-budget.js';
 import { uws } from './uws.js';
+import { createApp, type TlsFiles } from './tls.js';
+import { AccessTokens, presentedToken } from './access-tokens.js';
+import type { HttpStream } from './http-stream.js';
+import { StreamHub, STREAM_KEEPALIVE_MS } from './stream-hub.js';
+import { addStreamRoutes, type Refusal } from './stream-routes.js';
 
 export interface ServerOptions {
   host: string;
@@ -67,6 +72,10 @@ export interface ServerOptions {
    * passes the one its stream is known by, so clients can resume across edges and restarts.
    */
   epoch?: string;
+  /** Serve https and wss with this certificate and key instead of plain http and ws. */
+  tls?: TlsFiles;
+  /** Access token file: when given, connections need one of its tokens (re-read on SIGHUP). */
+  authTokensFile?: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
@@ -135,6 +144,8 @@ export class StreamServer {
   private readonly latest: LocalEvent[] = [];
   private readonly replays = new ReplayScheduler();
   private readonly open = new Set<WebSocket<ConnectionData>>();
+  /** SSE and NDJSON streams: connections too, counted against the same limits. */
+  private readonly streams = new StreamHub();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
   /** Connections cut because their IP's or everyone's unsent bytes passed a budget. */
@@ -149,6 +160,11 @@ export class StreamServer {
   private readonly http = new HttpSender();
   private readonly descriptors: DescriptorGuard;
   private closing = false;
+  /** Null when access tokens are off. */
+  private readonly tokens: AccessTokens | null;
+  /** Open connections per access token name. */
+  private readonly connectionsByToken = new Map<string, number>();
+  private readonly onHangup = (): void => void this.reloadAccessTokens();
   private boundPort = 0;
 
   constructor(options: Partial<ServerOptions> & Pick<ServerOptions, 'status'>) {
@@ -160,11 +176,15 @@ export class StreamServer {
       burst: this.options.messageBurst,
       closeAfter: this.options.rateLimitCloseAfter,
     };
-    this.app = uws.App();
+    this.app = createApp(this.options.tls);
+    this.tokens = this.options.authTokensFile === undefined ? null : new AccessTokens(this.options.authTokensFile);
     this.router = new Router(
       {
-        publish: (topic, message) => void this.app.publish(topic, message),
-        subscriberCount: (topic) => this.app.numSubscribers(topic),
+        publish: (topic, message, seq) => {
+          this.app.publish(topic, message);
+          this.streams.publish(topic, message, seq);
+        },
+        subscriberCount: (topic) => this.app.numSubscribers(topic) + this.streams.subscriberCount(topic),
       },
       new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
     );
@@ -191,13 +211,25 @@ export class StreamServer {
       rateLimitCloses: () => this.handler.rateLimitCloses,
       history: () => this.history.stats(),
       http: this.http,
+      streams: () => this.streams.counts(),
+      tokenConnections: () => this.connectionsByToken,
       subscriptions: () => ({
-        subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0),
+        subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0) + [...this.streams.streams].reduce((n, s) => n + s.subs.size, 0),
         topics: this.router.topicCount,
         filters: this.router.matcher.size,
       }),
     });
     for (const channel of CHANNELS) this.addChannel(channel);
+    const rootStream = addStreamRoutes(this.app, {
+      router: this.router,
+      hub: this.streams,
+      resume: { epoch: this.epoch, history: this.history, scheduler: this.replays },
+      parseUrlFilter: (query) => (query === '' ? { ok: true, message: null } : this.parseUrlFilter(query)),
+      admit: (req, ip, query) => this.admit(ip, req.getHeader('authorization'), query),
+      opened: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, 1),
+      closed: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, -1),
+      clientError: (code) => (this.handler.clientErrors[code] = (this.handler.clientErrors[code] ?? 0) + 1),
+    });
     addHttpRoutes(this.app, {
       recent: (n) => this.latest.slice(-n),
       latestCount: this.options.latestCount,
@@ -205,6 +237,7 @@ export class StreamServer {
       metrics: this.metrics,
       logger: this.logger,
       sender: this.http,
+      rootStream,
     });
   }
 
@@ -245,9 +278,9 @@ export class StreamServer {
           this.http.refuseFraming(res, framing);
           return;
         }
-        const refusal = this.connectionLimitHit(ip);
-        if (refusal) {
-          this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
+        const admitted = this.admit(ip, req.getHeader('authorization'), query);
+        if ('code' in admitted) {
+          const refusal = admitted;
           res.cork(() => {
             res.writeStatus(refusal.status).writeHeader('content-type', 'application/json').end(errorMessage(refusal.code, refusal.message));
           });
@@ -273,34 +306,79 @@ export class StreamServer {
           evictedAt: null,
           replays: new Map(),
           ip,
+          token: admitted.token,
           rate: new MessageRateLimiter(this.rateLimit),
         };
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
       open: (ws) => {
-        this.connections[channel]++;
         this.open.add(ws);
-        const ip = ws.getUserData().ip;
-        this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
+        this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, 1);
         this.handler.open(ws);
       },
       message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
       drain: (ws) => this.finishEviction(ws),
       close: (ws) => {
-        this.connections[channel]--;
         this.open.delete(ws);
-        const ip = ws.getUserData().ip;
-        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.connectionsByIp.set(ip, left);
-        else this.connectionsByIp.delete(ip);
+        this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, -1);
         this.handler.close(ws);
       },
     });
   }
 
+  /** Per-channel and per-IP counts of open connections, WebSockets and HTTP streams alike. */
+  private countConnection(ip: string, channel: Channel, token: string | null, delta: 1 | -1): void {
+    this.connections[channel] += delta;
+    const left = (this.connectionsByIp.get(ip) ?? 0) + delta;
+    if (left > 0) this.connectionsByIp.set(ip, left);
+    else this.connectionsByIp.delete(ip);
+    // Kept at 0 rather than deleted: a token's series stays in /metrics once it has been used.
+    if (token !== null) this.connectionsByToken.set(token, (this.connectionsByToken.get(token) ?? 0) + delta);
+  }
+
+  /**
+   * Whether a new connection (WebSocket upgrade or HTTP stream) may open: its access token first,
+   * then the connection limits. A refusal is counted; an admission says which token it counts against.
+   */
+  private admit(ip: string, authorization: string, query: string): (Refusal & { status: string }) | { token: string | null } {
+    let token: string | null = null;
+    let refusal: Refusal | null = null;
+    if (this.tokens) {
+      const grant = this.tokens.check(presentedToken(authorization, new URLSearchParams(query)));
+      if (!grant) {
+        refusal = { status: '401 Unauthorized', code: 'unauthorized', message: 'this server needs an access token: Authorization: Bearer <token>, or ?token=<token>' };
+      } else if (grant.maxConnections !== null && (this.connectionsByToken.get(grant.name) ?? 0) >= grant.maxConnections) {
+        refusal = { status: '429 Too Many Requests', code: 'too_many_connections_for_token', message: `at most ${grant.maxConnections} connections with this token` };
+      }
+      token = grant?.name ?? null;
+    }
+    refusal ??= this.connectionLimitHit(ip);
+    if (refusal) {
+      this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
+      return refusal;
+    }
+    return { token };
+  }
+
+  /**
+   * Re-reads the access token file (on SIGHUP): new connections are checked against the new
+   * tokens; open ones stay. A file that cannot be read or parsed leaves the tokens as they were.
+   */
+  reloadAccessTokens(): boolean {
+    if (!this.tokens) return false;
+    try {
+      const count = this.tokens.reload();
+      this.logger.info({ file: this.tokens.file, tokens: count }, 'access tokens reloaded');
+      return true;
+    } catch (err) {
+      this.logger.error({ err }, 'access tokens not reloaded: keeping the previous ones');
+      return false;
+    }
+  }
+
   /** Why a new connection from `ip` must be refused, or null when it may open. */
-  private connectionLimitHit(ip: string): { status: string; code: ErrorCode; message: string } | null {
-    if (this.open.size >= this.options.maxConnections) {
+  private connectionLimitHit(ip: string): Refusal | null {
+    if (this.open.size + this.streams.streams.size >= this.options.maxConnections) {
       return { status: '503 Service Unavailable', code: 'too_many_connections', message: `the server is at its limit of ${this.options.maxConnections} connections` };
     }
     if ((this.connectionsByIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
@@ -348,6 +426,11 @@ export class StreamServer {
    */
   private sweepBackpressure(): void {
     const now = Date.now();
+    const goodbye = closedMessage(CLOSE_CODES.backpressure, CLOSE_REASONS.backpressure);
+    for (const stream of this.streams.sweep(this.options.maxBackpressure, EVICTION_GRACE_MS, goodbye, now)) {
+      this.logger.warn({ buffered: stream.bufferedAmount(), format: stream.format }, 'evicting a stream that cannot keep up');
+      this.backpressureCloses++;
+    }
     let total = 0;
     for (const ws of this.open) {
       const data = ws.getUserData();
@@ -405,11 +488,15 @@ export class StreamServer {
     const socket = await this.bind(port);
     if (!socket) throw new ListenError(host, port);
     this.listenSocket = socket;
+    if (this.tokens) process.on('SIGHUP', this.onHangup);
     this.boundPort = uws.us_socket_local_port(socket);
     this.timers.push(
       setInterval(() => {
-        this.app.publish(HEARTBEAT_TOPIC, heartbeat(Date.now(), this.history.newestSeq));
+        const now = Date.now();
+        this.app.publish(HEARTBEAT_TOPIC, heartbeat(now, this.history.newestSeq));
+        this.streams.heartbeat(HEARTBEAT_TOPIC, now, this.history.newestSeq);
       }, this.options.heartbeatMs),
+      setInterval(() => this.streams.keepAlive(), STREAM_KEEPALIVE_MS / 5),
       setInterval(() => this.sweepBackpressure(), BACKPRESSURE_SWEEP_MS),
     );
     this.descriptors.start();
@@ -445,11 +532,13 @@ export class StreamServer {
     this.descriptors.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
+    process.off('SIGHUP', this.onHangup);
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     for (const ws of this.open) ws.end(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway);
+    this.streams.endAll(closedMessage(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway));
     const deadline = Date.now() + graceMs;
-    while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (this.open.size + this.streams.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     // close() exists natively in v20.30 (it also drops open connections) but is missing from the typings.
     (this.app as TemplatedApp & { close(): void }).close();
   }

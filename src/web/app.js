@@ -2,6 +2,7 @@
 import { Feed } from './feed.js';
 import { drawSparkline, LogTable, poll, Throughput } from './status.js';
 import { Stream } from './stream.js';
+import { TopCounts } from './tops.js';
 
 /** Rows kept in the feed. */
 const ROW_CAP = 500;
@@ -9,6 +10,8 @@ const STATUS_URL = '/healthz';
 const STATUS_INTERVAL_MS = 2_000;
 /** Sparkline points: 5 minutes at one point per status poll. */
 const SPARK_POINTS = 150;
+/** The top issuers / TLDs panel counts what arrived in this window. */
+const TOPS_WINDOW_MS = 5 * 60_000;
 
 const byId = (id) => {
   const element = document.getElementById(id);
@@ -25,6 +28,8 @@ const ui = {
   clear: byId('filter-clear'),
   pause: byId('pause'),
   filterStatus: byId('filter-status'),
+  resume: byId('resume-status'),
+  empty: byId('empty-state'),
   error: byId('error'),
   feedRows: byId('feed-rows'),
   logRows: byId('log-rows'),
@@ -46,6 +51,11 @@ ui.pause.addEventListener('click', () => {
   document.body.classList.toggle('paused', feed.paused);
 });
 
+// ---- top issuers and TLDs, from what the page receives
+
+const tops = new TopCounts(TOPS_WINDOW_MS);
+setInterval(() => tops.render(byId('top-issuers'), byId('top-tlds'), Date.now()), 2_000);
+
 // ---- stream and filter
 
 function showError(text) {
@@ -60,8 +70,17 @@ function describeFilter(filter) {
   return `Showing certificates with a domain containing ${filter.keywords.join(' or ')}`;
 }
 
-const stream = new Stream(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`, {
-  onCertificate: (data) => feed.push(data),
+/** A server with access tokens: the page's own ?token= is passed on to its WebSocket. */
+const token = new URLSearchParams(location.search).get('token');
+const streamUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+
+let filtering = false;
+const stream = new Stream(streamUrl, {
+  onCertificate: (data) => {
+    ui.empty.hidden = true;
+    tops.add(data, Date.now());
+    feed.push(data);
+  },
   onConnection: (state) => {
     ui.connection.textContent = state === 'open' ? 'live' : state;
     ui.connection.dataset.state = state;
@@ -70,6 +89,17 @@ const stream = new Stream(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${
     feed.clear();
     showError('');
     ui.filterStatus.textContent = describeFilter(active);
+    filtering = active !== null;
+    ui.empty.textContent = filtering ? `Nothing has matched this filter yet: matching certificates appear here as they are logged.` : '';
+    ui.empty.hidden = !filtering;
+  },
+  onResume: (recovered, oldestSeq) => {
+    const time = new Date().toLocaleTimeString();
+    ui.resume.textContent = recovered
+      ? `Reconnected at ${time}: resumed where the page left off, nothing missed.`
+      : `Reconnected at ${time}, but could not resume: the server ${oldestSeq === undefined ? 'restarted or ' : ''}no longer has every certificate since the page left off; some were missed.`;
+    ui.resume.dataset.recovered = String(recovered);
+    ui.resume.hidden = false;
   },
   onError: (code, message) => showError(`The server refused it (${code}): ${message}`),
 });

@@ -14,7 +14,7 @@ export const webAssetDir = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 
 const PAGE_FILE = 'index.html';
 /** Files served under /web/ (the page's modules and style). */
-const PAGE_ASSETS = ['app.js', 'feed.js', 'stream.js', 'status.js', 'style.css'];
+const PAGE_ASSETS = ['app.js', 'feed.js', 'stream.js', 'status.js', 'tops.js', 'style.css'];
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',

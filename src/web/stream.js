@@ -1,17 +1,18 @@
 /**
  * The page's WebSocket to / (the lite channel) and its one subscription, "page".
  *
- * Without a filter the connection reads the classic unfiltered stream. A filter is a subscription
- * filtered on the server; a new filter replaces it atomically (same id). The protocol keeps a
- * connection filtered for good once it has subscribed, so clearing the filter opens a fresh
- * connection, which gets the unfiltered stream again. After a drop the connection is reopened with
- * backoff and the filter sent again.
+ * The connection always holds that subscription: with no filter it matches every certificate, and
+ * a new filter (or clearing it) replaces it atomically (same id). The subscription's `subscribed`
+ * reply names the epoch and every certificate and heartbeat moves the seq on, so after a drop the
+ * connection is reopened with backoff and subscribes again with `since`: the server replays what was
+ * missed, or says it could not (`recovered: false`), which the page shows.
  */
 
 export const SUBSCRIPTION_ID = 'page';
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
+const EVERYTHING = Object.freeze({ keywords: [], regex: [] });
 
 /**
  * @typedef {{keywords: string[], regex: string[]}} Filter
@@ -19,9 +20,13 @@ const RETRY_MAX_MS = 30_000;
  *   onCertificate(data: unknown): void,
  *   onConnection(state: 'connecting' | 'open' | 'closed'): void,
  *   onFilter(active: Filter | null): void,
+ *   onResume(recovered: boolean, oldestSeq: number | undefined): void,
  *   onError(code: string, message: string): void,
  * }} StreamHandlers
  */
+
+/** @param {Filter | null} filter */
+const isEverything = (filter) => !filter || (filter.keywords.length === 0 && filter.regex.length === 0);
 
 export class Stream {
   /**
@@ -33,34 +38,26 @@ export class Stream {
     this.handlers = handlers;
     /** @type {WebSocket | null} */
     this.ws = null;
-    /** @type {Filter | null} what the user asked for */
+    /** @type {Filter | null} what the user asked for (null: every certificate) */
     this.wanted = null;
     /** @type {Filter | null} what the server confirmed on this connection */
     this.active = null;
-    /** @type {Filter[]} subscribes sent and not answered yet, oldest first */
+    /** @type {{filter: Filter | null, resuming: boolean}[]} subscribes sent and not answered yet, oldest first */
     this.inFlight = [];
-    /** the connection has subscribed once: it gets nothing unfiltered any more */
-    this.filtered = false;
+    /** @type {{epoch: string, seq: number} | null} where the page is in the server's stream */
+    this.position = null;
     this.retryMs = RETRY_FIRST_MS;
-    this.reconnectNow = false;
   }
 
   start() {
     this.handlers.onConnection('connecting');
     const ws = new WebSocket(this.url);
     this.ws = ws;
-    this.filtered = false;
     this.inFlight = [];
     ws.onopen = () => {
       this.retryMs = RETRY_FIRST_MS;
       this.handlers.onConnection('open');
-      if (this.wanted) {
-        this.active = null;
-        this.subscribe(this.wanted);
-      } else if (this.active) {
-        this.active = null;
-        this.handlers.onFilter(null);
-      }
+      this.subscribe(this.wanted, this.position !== null);
     };
     ws.onmessage = (event) => {
       if (ws === this.ws && typeof event.data === 'string') this.receive(event.data);
@@ -68,8 +65,7 @@ export class Stream {
     ws.onclose = () => {
       if (ws !== this.ws) return;
       this.handlers.onConnection('closed');
-      const delay = this.reconnectNow ? 0 : this.retryMs;
-      this.reconnectNow = false;
+      const delay = this.retryMs;
       this.retryMs = Math.min(2 * this.retryMs, RETRY_MAX_MS);
       setTimeout(() => this.start(), delay);
     };
@@ -77,23 +73,25 @@ export class Stream {
 
   /** @param {Filter | null} filter null: every certificate */
   setFilter(filter) {
-    this.wanted = filter;
-    if (filter) this.subscribe(filter);
-    else if (this.filtered || this.inFlight.length > 0) this.reopen();
+    this.wanted = isEverything(filter) ? null : filter;
+    this.subscribe(this.wanted, false);
   }
 
-  /** @param {Filter} filter */
-  subscribe(filter) {
+  /**
+   * @param {Filter | null} filter
+   * @param {boolean} resume subscribe with since (after a reconnect)
+   */
+  subscribe(filter, resume) {
     if (this.ws?.readyState !== WebSocket.OPEN) return; // sent on open
-    this.inFlight.push(filter);
-    this.ws.send(JSON.stringify({ type: 'subscribe', id: SUBSCRIPTION_ID, keywords: filter.keywords, regex: filter.regex }));
+    this.inFlight.push({ filter, resuming: resume });
+    const { keywords, regex } = filter ?? EVERYTHING;
+    const since = resume && this.position ? { since: this.position } : {};
+    this.ws.send(JSON.stringify({ type: 'subscribe', id: SUBSCRIPTION_ID, keywords, regex, ...since }));
   }
 
-  reopen() {
-    if (this.ws?.readyState === WebSocket.OPEN || this.ws?.readyState === WebSocket.CONNECTING) {
-      this.reconnectNow = true;
-      this.ws.close(1000, 'filter cleared');
-    }
+  /** @param {unknown} seq */
+  advance(seq) {
+    if (this.position && typeof seq === 'number' && seq > this.position.seq) this.position.seq = seq;
   }
 
   /** @param {string} raw one text frame */
@@ -107,17 +105,29 @@ export class Stream {
     if (typeof message !== 'object' || message === null) return;
     switch (message.message_type) {
       case 'certificate_update':
-        // Until the first subscription is confirmed, a connection that is to be filtered still
-        // gets the whole stream: none of it was asked for.
-        if (this.wanted && !this.filtered) return;
+        // Until the subscription is confirmed the connection gets the whole stream: not asked for.
+        if (message.subscription !== SUBSCRIPTION_ID) return;
+        this.advance(message.data?.seq);
         this.handlers.onCertificate(message.data);
         return;
-      case 'subscribed':
+      case 'heartbeat':
+        if (this.inFlight.length === 0) this.advance(message.seq);
+        return;
+      case 'subscribed': {
         if (message.id !== SUBSCRIPTION_ID) return;
-        this.filtered = true;
-        this.active = this.inFlight.shift() ?? this.active;
+        const sent = this.inFlight.shift();
+        if (!sent) return;
+        if (!sent.resuming || !this.position || message.epoch !== this.position.epoch || message.recovered !== true) {
+          this.position = { epoch: String(message.epoch), seq: Number(message.seq) };
+        }
+        if (sent.resuming) {
+          this.handlers.onResume(message.recovered === true, typeof message.oldest_seq === 'number' ? message.oldest_seq : undefined);
+          return; // same filter as before: the feed stays
+        }
+        this.active = sent.filter;
         this.handlers.onFilter(this.active);
         return;
+      }
       case 'error':
         if (message.id === SUBSCRIPTION_ID) {
           this.inFlight.shift();
@@ -127,7 +137,7 @@ export class Stream {
         this.handlers.onError(String(message.code), String(message.message ?? ''));
         return;
       default:
-        return; // heartbeat, pong, unsubscribed
+        return; // pong, unsubscribed
     }
   }
 }

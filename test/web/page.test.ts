@@ -14,6 +14,8 @@ import { silentLogger } from '../../src/util/logger.js';
 import { webPageAnswers } from '../../src/web/routes.js';
 import { HttpSender } from '../../src/server/http-response.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found (CI installs Debian's chromium)`;
@@ -149,6 +151,95 @@ describe('web page', { skip, timeout: 120_000 }, () => {
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     if (process.env.WEB_SCREENSHOT) writeCopy(png, process.env.WEB_SCREENSHOT);
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('web page: resume, empty state, narrow screens, EventSource', { skip, timeout: 120_000 }, () => {
+  const WORD = 'zqxresumepage';
+  let stack: Stack;
+  let proxy: TcpProxy;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    stack = await startStack({ seed: 'web-resume', rfc6962Logs: 1, tiledLogs: 0 }, { historyMaxEvents: 1_000 });
+    proxy = await startTcpProxy(stack.server.port);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      timeout: STEP_TIMEOUT_MS,
+    });
+    page = await browser.newPage({ viewport: { width: 420, height: 800 } });
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await stack?.close();
+  });
+
+  async function appendAndIngest(names: string[][]): Promise<void> {
+    stack.appendNamed(names);
+    const size = stack.sim.logs[0]!.size;
+    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
+  }
+
+  it('says nothing has matched yet, then shows what does, at 420 px without horizontal overflow', async () => {
+    await page.goto(`http://127.0.0.1:${proxy.port}/`);
+    await page.waitForSelector('#connection[data-state="open"]');
+    await page.fill('#filter-input', WORD);
+    await page.press('#filter-input', 'Enter');
+    await page.locator('#empty-state', { hasText: 'Nothing has matched' }).waitFor();
+    await appendAndIngest([[`a.${WORD}.example`], ['other.example']]);
+    await waitForCount(page, '#feed-rows tr', 1);
+    await page.waitForSelector('#empty-state', { state: 'hidden' });
+    for (const selector of ['main', '#filter-input', '#feed', 'header']) {
+      const box = await page.locator(selector).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 420, `${selector} fits in 420 px: ${JSON.stringify(box)}`);
+    }
+  });
+
+  it('resumes after a reconnect with nothing missed, and says so', async () => {
+    await proxy.cut();
+    await page.waitForSelector('#connection[data-state="closed"]');
+    await appendAndIngest([[`b.${WORD}.example`], ['x.example'], [`c.${WORD}.example`]]);
+    await proxy.restore();
+    await page.locator('#resume-status', { hasText: 'nothing missed' }).waitFor();
+    await waitForCount(page, '#feed-rows tr', 3);
+    const domains = await feedColumn(page, 'domains');
+    assert.deepEqual(domains.map((d) => d.split('\n')[0]).sort(), [`a.${WORD}.example`, `b.${WORD}.example`, `c.${WORD}.example`]);
+  });
+
+  it('counts top issuers and TLDs of what it received', async () => {
+    await page.locator('#top-tlds td', { hasText: '.example' }).first().waitFor();
+    assert.ok((await page.locator('#top-issuers tr').count()) >= 1);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('streams to a browser EventSource, filtered, with seq ids', async () => {
+    // A same-origin page without the live page's CSP, so the test may run a script in it.
+    const other = await browser.newPage();
+    await other.goto(`http://${stack.base}/healthz`);
+    await other.evaluate((word) => {
+      const seen: { id: string; data: string }[] = [];
+      (globalThis as unknown as { seen: typeof seen }).seen = seen;
+      const source = new EventSource(`/domains-only?keywords=${word}`);
+      source.onmessage = (event) => seen.push({ id: event.lastEventId, data: event.data as string });
+    }, `es${WORD}`);
+    const seen = (): Promise<{ id: string; data: string }[]> => other.evaluate(() => (globalThis as unknown as { seen: { id: string; data: string }[] }).seen);
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while ((await seen()).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await appendAndIngest([[`one.es${WORD}.example`], ['no.example']]);
+    while ((await seen()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [subscribed, cert] = await seen();
+    assert.equal((JSON.parse(subscribed!.data) as { message_type: string }).message_type, 'subscribed');
+    const message = JSON.parse(cert!.data) as { data: string[]; seq: number };
+    assert.deepEqual(message.data, [`one.es${WORD}.example`]);
+    assert.equal(cert!.id, String(message.seq));
+    await other.close();
   });
 });
 
