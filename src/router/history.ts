@@ -8,6 +8,8 @@ import type { RoutedEvent } from './routed-event.js';
 export interface HistoryOptions {
   maxEvents: number;
   maxAgeMs: number;
+  /** Called when a gap in seq makes the history start over (after `lastSeq`, at `nextSeq`). */
+  onReset?: (lastSeq: number, nextSeq: number) => void;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = { maxEvents: 200_000, maxAgeMs: 10 * 60_000 };
@@ -18,6 +20,8 @@ export class EventHistory {
   /** Ring slot of the oldest event. */
   private head = 0;
   private count = 0;
+  /** Times a gap in seq made the history start over. */
+  resets = 0;
 
   constructor(private readonly options: HistoryOptions = DEFAULT_HISTORY_OPTIONS) {
     this.ring = new Array<RoutedEvent | undefined>(options.maxEvents);
@@ -41,6 +45,8 @@ export class EventHistory {
     const newest = this.newestSeq;
     if (newest !== undefined && event.seq !== newest + 1) {
       // A gap in seq would break lookups; it cannot happen with one ingest, so start over if it does.
+      this.resets++;
+      this.options.onReset?.(newest, event.seq);
       this.head = 0;
       this.count = 0;
     }

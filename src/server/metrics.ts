@@ -18,6 +18,17 @@ export interface MetricsSources {
   refusedUpgrades: () => Record<string, number>;
   rateLimitCloses: () => number;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
+  /** Resume bookkeeping: gaps told to replaying clients, history resets, replay work. */
+  resume: () => ResumeCounts;
+  /** Subscribes refused by the filter budget, per reason. */
+  filterBudgetRefusals: () => Record<string, number>;
+}
+
+export interface ResumeCounts {
+  gapMessages: number;
+  lostEvents: number;
+  historyResets: number;
+  replayEventsExamined: number;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -77,6 +88,13 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const rateLimitCloses = new CounterMirror(
     new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
+  const counter = (name: string, help: string, labelNames: string[] = []): CounterMirror =>
+    new CounterMirror(new Counter({ name, help, labelNames, registers: [registry] }));
+  const replayGaps = counter('certstream_replay_gaps_total', 'Gap messages: a replay that promised recovery found events gone from the history');
+  const replayLost = counter('certstream_replay_lost_events_total', 'Seqs covered by gap messages (events a resuming client may have missed)');
+  const historyResets = counter('certstream_history_resets_total', 'Resume history restarts after a gap in seq');
+  const replayExamined = counter('certstream_replay_events_examined_total', 'History events examined by replays (their CPU work)');
+  const budgetRefusals = counter('certstream_filter_budget_refusals_total', 'Subscribes refused by the filter budget, per reason', ['reason']);
 
   new Gauge({
     name: 'certstream_log_lag_entries',
@@ -134,6 +152,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
     for (const [code, n] of Object.entries(sources.clientErrors())) clientErrors.set({ code }, n);
     for (const [code, n] of Object.entries(sources.refusedUpgrades())) refusedUpgrades.set({ code }, n);
     rateLimitCloses.set({}, sources.rateLimitCloses());
+    const resume = sources.resume();
+    replayGaps.set({}, resume.gapMessages);
+    replayLost.set({}, resume.lostEvents);
+    historyResets.set({}, resume.historyResets);
+    replayExamined.set({}, resume.replayEventsExamined);
+    for (const [reason, n] of Object.entries(sources.filterBudgetRefusals())) budgetRefusals.set({ reason }, n);
   };
   new Gauge({
     name: 'certstream_subscriptions',

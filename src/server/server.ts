@@ -13,13 +13,14 @@ import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-m
 import { randomBytes } from 'node:crypto';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
-import { ReplayScheduler } from '../router/replay.js';
+import { DEFAULT_REPLAY_BUDGET, ReplayScheduler, type ReplayBudget } from '../router/replay.js';
 import { LocalEvent, type RoutedEvent } from '../router/routed-event.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './connection.js';
 import { CHANNEL_PATHS, CHANNELS, heartbeat, type Channel } from './messages.js';
 import { addHttpRoutes } from './http-routes.js';
+import { DEFAULT_FILTER_BUDGET, FilterBudget, type FilterBudgetOptions } from './filter-budget.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { uws } from './uws.js';
@@ -49,6 +50,10 @@ export interface ServerOptions {
   messageBurst: number;
   /** Refused messages without a pause after which the connection is closed with CLOSE_CODES.rateLimited. */
   rateLimitCloseAfter: number;
+  /** What subscribes may cost: new pattern characters per second and scan regexes, per IP and in total. */
+  filterBudget: FilterBudgetOptions;
+  /** Work all resuming clients' replays may take together, shared fairly between client IPs. */
+  replayBudget: ReplayBudget;
   logger?: Logger;
   /** Per-log ingest status for /healthz and /metrics. */
   status: () => LogStatus[];
@@ -76,6 +81,8 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   messagesPerSecond: 20,
   messageBurst: 50,
   rateLimitCloseAfter: 500,
+  filterBudget: DEFAULT_FILTER_BUDGET,
+  replayBudget: DEFAULT_REPLAY_BUDGET,
 };
 
 /** How often connections are checked against maxBackpressure. */
@@ -97,7 +104,8 @@ export class StreamServer {
   /** Seqs of different numberings (server starts, streams) must not be mixed up by resuming clients. */
   readonly epoch: string;
   private readonly history: EventHistory;
-  private readonly replays = new ReplayScheduler();
+  private readonly replays: ReplayScheduler;
+  private readonly filterBudget: FilterBudget;
   private readonly open = new Set<WebSocket<ConnectionData>>();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
   private backpressureCloses = 0;
@@ -123,14 +131,23 @@ export class StreamServer {
         publish: (topic, message) => void this.app.publish(topic, message),
         subscriberCount: (topic) => this.app.numSubscribers(topic),
       },
-      new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
+      new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength, backgroundBuilds: true }),
     );
-    this.history = new EventHistory({ maxEvents: this.options.historyMaxEvents, maxAgeMs: this.options.historyMaxAgeMs });
-    this.handler = new ConnectionHandler(this.router, this.options.limits, {
-      epoch: this.epoch,
-      history: this.history,
-      scheduler: this.replays,
+    this.history = new EventHistory({
+      maxEvents: this.options.historyMaxEvents,
+      maxAgeMs: this.options.historyMaxAgeMs,
+      onReset: (lastSeq, nextSeq) => {
+        this.logger.warn({ lastSeq, nextSeq }, 'resume history restarted after a gap in seq: clients resuming from before it get recovered:false');
+      },
     });
+    this.replays = new ReplayScheduler(this.options.replayBudget);
+    this.filterBudget = new FilterBudget(this.options.filterBudget);
+    this.handler = new ConnectionHandler(
+      this.router,
+      this.options.limits,
+      { epoch: this.epoch, history: this.history, scheduler: this.replays },
+      this.filterBudget,
+    );
     this.metrics = createMetrics({
       logs: this.options.status,
       route: this.router.stats,
@@ -144,6 +161,13 @@ export class StreamServer {
         topics: this.router.topicCount,
         filters: this.router.matcher.size,
       }),
+      resume: () => ({
+        gapMessages: this.handler.replayGaps.messages,
+        lostEvents: this.handler.replayGaps.events,
+        historyResets: this.history.resets,
+        replayEventsExamined: this.replays.examinedTotal,
+      }),
+      filterBudgetRefusals: () => this.filterBudget.refused,
     });
     for (const channel of CHANNELS) this.addChannel(channel);
     addHttpRoutes(this.app, {
@@ -216,6 +240,7 @@ export class StreamServer {
           replays: new Map(),
           ip,
           rate: new MessageRateLimiter(this.rateLimit),
+          scanUnits: new Map(),
         };
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },
