@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { AhoCorasick } from '../../src/router/aho-corasick.js';
 import { TermIndex } from '../../src/router/term-index.js';
 import { createRng } from '../../src/sim/rng.js';
+import { waitFor } from '../support/wait.js';
 
 /** Distinct ids of the terms found in `text`. */
 function found(scanner: { scan: AhoCorasick['scan'] }, text: string): number[] {
@@ -110,5 +111,26 @@ describe('TermIndex', () => {
       assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live);
     }
     assert.ok(index.stats().baseBuilds > 1, 'churn went through base rebuilds');
+  });
+});
+
+describe('TermIndex in background mode', () => {
+  it('builds outside refresh(), a slice at a time, and finds new terms exactly meanwhile', async () => {
+    const index = new TermIndex({ background: true });
+    const terms = Array.from({ length: 512 }, (_, i) => `bg-${i}-`.padEnd(200, 'k'));
+    const ids = terms.map((t) => index.acquire(t));
+    index.refresh();
+    assert.equal(index.stats().baseBuilds + index.stats().deltaBuilds, 0, 'refresh() itself built nothing');
+    assert.equal(index.stats().pendingTerms, 512);
+    assert.deepEqual(found(index, `x.${terms[300]!}.example`), [ids[300]]);
+    // Churn while the build runs: a term released before it is installed, one added after it started.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    index.release(ids[5]!);
+    const late = index.acquire('late-term');
+    index.refresh();
+    await waitFor('builds installed', () => index.stats().pendingTerms === 0, 20_000);
+    assert.ok(index.stats().baseBuilds >= 1);
+    assert.deepEqual(found(index, `${terms[300]!}.late-term.example`), [ids[300]!, late].sort((a, b) => a - b));
+    assert.deepEqual(found(index, `${terms[5]!}`).filter((id) => id !== ids[5]), [], 'a released term reports only its own (dead) id');
   });
 });
