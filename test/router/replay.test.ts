@@ -1,0 +1,42 @@
+/**
+ * Replay against the history directly: a history restart (a gap in seq) is reported through
+ * onReset and counted, and a replay that was behind it tells its target which seqs are gone.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EventHistory } from '../../src/router/history.js';
+import { Replay } from '../../src/router/replay.js';
+import type { RoutedEvent } from '../../src/router/routed-event.js';
+
+const event = (seq: number, domain: string): RoutedEvent => ({
+  seq,
+  domains: [domain],
+  message: () => `{"message_type":"dns_entries","data":[${JSON.stringify(domain)}],"seq":${seq}}`,
+});
+
+describe('Replay and history restarts', () => {
+  it('reports the restart, and the replay names the seqs it could not send', () => {
+    const resets: [number, number][] = [];
+    const history = new EventHistory({ maxEvents: 100, maxAgeMs: 60_000, onReset: (last, next) => resets.push([last, next]) });
+    for (let seq = 1; seq <= 10; seq++) history.push(event(seq, `e${seq}.match.example`));
+    const sent: string[] = [];
+    const gaps: [number, number][] = [];
+    let caughtUp = false;
+    const target = { send: (m: string) => sent.push(m), bufferedAmount: () => 0, gap: (from: number, to: number) => gaps.push([from, to]) };
+    const replay = new Replay(history, 3, 'domains-only', { keywords: ['match'], regex: [] }, ',"subscription":"r"', target, () => (caughtUp = true));
+    assert.equal(replay.step(2, 1024), 'more');
+    assert.equal(sent.length, 2);
+
+    history.push(event(20, 'e20.match.example'));
+    assert.deepEqual(resets, [[10, 20]]);
+    assert.equal(history.resets, 1);
+    assert.equal(replay.step(100, 1024), 'done');
+    assert.ok(caughtUp);
+    assert.deepEqual(gaps, [[5, 19]]);
+    assert.equal(replay.lost, 15);
+    assert.deepEqual(
+      sent.map((m) => (JSON.parse(m) as { seq: number }).seq),
+      [3, 4, 20],
+    );
+  });
+});
