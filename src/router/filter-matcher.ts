@@ -176,18 +176,19 @@ export class FilterMatcher {
    * InvalidFilterError for a malformed spec, as acquire does (RE2 compilation is left to acquire).
    */
   cost(spec: FilterSpec): FilterCost {
-    const canonical = canonicalize(spec, this.maxRegexLength);
+    // Cheaper than canonicalize (no sort, no key), as most subscribes costed under attack are refused.
+    // A held filter needs no special case: its keywords and regexes are all held too.
+    const { keywords, regex } = validated(spec, this.maxRegexLength);
     let scanUnits = 0;
     let newScanUnits = 0;
     let newPatternChars = 0;
-    const held = this.filtersByKey.has(canonical.key);
-    for (const keyword of canonical.keywords) if (!held && !this.terms.has(keyword)) newPatternChars += keyword.length;
-    for (const source of canonical.regex) {
-      const known = this.regexIdOf.has(source);
-      const scan = known ? this.regexes[this.regexIdOf.get(source)!]!.literalTermIds === null : requiredLiterals(source) === null;
+    for (const keyword of new Set(keywords.map((k) => k.toLowerCase()))) if (!this.terms.has(keyword)) newPatternChars += keyword.length;
+    for (const source of new Set(regex)) {
+      const regexId = this.regexIdOf.get(source);
+      const scan = regexId !== undefined ? this.regexes[regexId]!.literalTermIds === null : requiredLiterals(source) === null;
       const units = scan ? scanRegexUnits(source) : 0;
       scanUnits += units;
-      if (known || held) continue;
+      if (regexId !== undefined) continue;
       newPatternChars += source.length;
       newScanUnits += units;
     }
@@ -457,28 +458,32 @@ export class FilterMatcher {
   }
 }
 
-/** Validates a spec and puts it in canonical form. */
-function canonicalize(spec: FilterSpec, maxRegexLength: number): CanonicalSpec {
+/** Checks a spec's shape and lengths; throws InvalidFilterError. */
+function validated(spec: FilterSpec, maxRegexLength: number): { keywords: string[]; regex: string[] } {
   if (typeof spec !== 'object' || spec === null) throw new InvalidFilterError('invalid_field', 'filter must be an object');
   const { keywords, regex } = spec as { keywords: unknown; regex: unknown };
   if (!Array.isArray(keywords)) throw new InvalidFilterError('invalid_field', 'keywords must be an array of strings');
   if (!Array.isArray(regex)) throw new InvalidFilterError('invalid_field', 'regex must be an array of strings');
-  const lowered = new Set<string>();
   for (const keyword of keywords as unknown[]) {
     if (typeof keyword !== 'string') throw new InvalidFilterError('invalid_field', 'keywords must be strings');
     // An empty keyword would match every domain: almost certainly a client mistake.
     if (keyword.length === 0) throw new InvalidFilterError('invalid_field', 'keywords must not be empty');
-    lowered.add(keyword.toLowerCase());
   }
-  const sources = new Set<string>();
   for (const source of regex as unknown[]) {
     if (typeof source !== 'string') throw new InvalidFilterError('invalid_field', 'regex must be strings');
     if (source.length === 0) throw new InvalidFilterError('invalid_field', 'regex must not be empty');
     if (source.length > maxRegexLength) {
       throw new InvalidFilterError('invalid_regex', `regex longer than ${maxRegexLength} characters`);
     }
-    sources.add(source);
   }
+  return { keywords: keywords as string[], regex: regex as string[] };
+}
+
+/** Validates a spec and puts it in canonical form. */
+function canonicalize(spec: FilterSpec, maxRegexLength: number): CanonicalSpec {
+  const { keywords, regex } = validated(spec, maxRegexLength);
+  const lowered = new Set(keywords.map((k) => k.toLowerCase()));
+  const sources = new Set(regex);
   const canonical = { keywords: [...lowered].sort(), regex: [...sources].sort() };
   return { ...canonical, key: JSON.stringify([canonical.keywords, canonical.regex]) };
 }

@@ -106,7 +106,7 @@ export interface ReplayBudget {
 export const DEFAULT_REPLAY_BUDGET: ReplayBudget = Object.freeze({
   eventsPerTurn: 1_000,
   turnMs: 4,
-  eventsPerSecond: 50_000,
+  eventsPerSecond: 20_000,
   maxBuffered: 1024 * 1024,
 });
 

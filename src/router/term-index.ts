@@ -6,9 +6,9 @@
  * - there are two automata: a large base, rebuilt rarely, and a delta holding the terms added
  *   since; the base absorbs the delta once the delta passes a fraction of its size (and a minimum),
  *   so each character is rebuilt a bounded number of times on average;
- * - in background mode builds never run inside match(): they run a slice of about SLICE_MS at a
- *   time, with pauses as long, on timers; until a build that includes them is installed, new terms
- *   are found by a plain substring search (exact, just slower per term);
+ * - in background mode builds never run inside match() (except a delta of up to SYNC_CHARS): they
+ *   run a slice of about SLICE_MS at a time, with pauses as long, on timers; until a build that
+ *   includes them is installed, new terms are found by a plain substring search (exact, slower);
  * - a term whose last reference goes stays in its automaton as a dead term (reported to nobody) and
  *   keeps its id, so re-adding it costs nothing; dead terms are dropped, and their ids freed, when
  *   the automaton holding them is replaced.
@@ -24,6 +24,8 @@ const DELTA_FRACTION = 0.25;
 /** Dead terms tolerated in the automata, as a fraction of live terms, before a base rebuild. */
 const DEAD_FRACTION = 0.5;
 const DEAD_MINIMUM = 1024;
+/** A delta this small is rebuilt inside refresh() even in background mode (about a millisecond). */
+const SYNC_CHARS = 1024;
 /** Longest build slice, and the pause after it (so background builds take at most half a core). */
 export const SLICE_MS = 2;
 
@@ -122,8 +124,9 @@ export class TermIndex {
    * that are due (background mode; until then new terms are searched one by one).
    */
   refresh(): void {
-    if (!this.background) {
-      if (this.build === null && this.dueBuild() !== null) this.startBuild(this.dueBuild()!);
+    const due = this.build === null ? this.dueBuild() : null;
+    if (!this.background || (due === 'delta' && this.deltaChars + this.pendingChars <= SYNC_CHARS)) {
+      if (due !== null) this.startBuild(due);
       this.finishBuild();
     } else if (this.timer === null && (this.build !== null || this.dueBuild() !== null)) {
       this.timer = setTimeout(() => this.workSlice(), 0);

@@ -163,11 +163,17 @@ export class ConnectionHandler {
     const replayFrom = recovered && since && since.seq < newest ? since.seq + 1 : null;
     let scanUnits: number;
     try {
-      // What the filter costs the server is checked before any of that work is done.
+      // What the filter costs the server is checked before that work is done, cheapest check first.
+      const chars = msg.keywords.reduce((n, k) => n + k.length, 0) + msg.regex.reduce((n, r) => n + r.length, 0);
+      const tooManyChars = this.budget.admitChars(data.ip, chars);
+      if (tooManyChars !== null) {
+        this.fail(ws, tooManyChars.code, tooManyChars.message, msg.id);
+        return;
+      }
       const cost = this.router.matcher.cost(spec);
-      const refusal = this.budget.admit(data.ip, cost, data.scanUnits.get(msg.id) ?? 0, this.router.matcher.scanUnits);
-      if (refusal !== null) {
-        this.fail(ws, refusal.code, refusal.message, msg.id);
+      const tooCostly = this.budget.admitCost(data.ip, cost, data.scanUnits.get(msg.id) ?? 0, this.router.matcher.scanUnits);
+      if (tooCostly !== null) {
+        this.fail(ws, tooCostly.code, tooCostly.message, msg.id);
         return;
       }
       scanUnits = cost.scanUnits;

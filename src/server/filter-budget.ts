@@ -1,17 +1,18 @@
 /**
  * Admission control for subscribe messages, by what their filters cost the server rather than by
  * message count (the per-connection rate limit), per client IP and in total:
- * - index build work: characters of keywords and regexes new to the matcher, a token bucket per IP
- *   and one for the server (building costs ~1 µs per character, spread over background slices);
+ * - pattern characters: a token bucket per IP for the characters of keywords and regexes its
+ *   subscribes carry (checked first, by summing lengths: all later work on a subscribe, costing it
+ *   included, is linear in them), and one for the server for the characters new to the matcher
+ *   (index build work, ~1 µs per character, spread over background slices), so reconnecting
+ *   clients with filters the server already holds never hit the server-wide bucket;
  * - scan regexes (regexes without usable literals, tried on every domain of every certificate):
  *   cost units held at once per IP and in total (scanRegexUnits in src/router/filter-matcher.ts).
- * A filter the matcher already holds costs no build work, so reconnecting clients with common
- * filters are never refused for it.
  */
 import type { FilterCost } from '../router/filter-matcher.js';
 
 export interface FilterBudgetOptions {
-  /** New pattern characters one client IP may add per second in the long run... */
+  /** Pattern characters (keywords and regexes) one client IP may send in subscribes per second... */
   readonly patternCharsPerSecondPerIp: number;
   /** ...and at once (at least the largest single subscribe, or it could never pass). */
   readonly patternCharsBurstPerIp: number;
@@ -26,10 +27,10 @@ export interface FilterBudgetOptions {
 }
 
 export const DEFAULT_FILTER_BUDGET: FilterBudgetOptions = Object.freeze({
-  patternCharsPerSecondPerIp: 16_384,
-  patternCharsBurstPerIp: 131_072,
-  patternCharsPerSecond: 65_536,
-  patternCharsBurst: 524_288,
+  patternCharsPerSecondPerIp: 8_192,
+  patternCharsBurstPerIp: 65_536,
+  patternCharsPerSecond: 32_768,
+  patternCharsBurst: 262_144,
   scanRegexUnitsPerIp: 256,
   scanRegexUnits: 2_048,
 });
@@ -88,12 +89,24 @@ export class FilterBudget {
     this.total = new Bucket(options.patternCharsPerSecond, options.patternCharsBurst, now);
   }
 
+  /** First check of a subscribe from `ip` whose keywords and regexes total `chars` characters. */
+  admitChars(ip: string, chars: number, now = Date.now()): BudgetVerdict {
+    const bucket = this.bucketOf(ip, now);
+    if (!bucket.fits(chars, now)) {
+      this.refused.build_work++;
+      return { code: 'rate_limited', message: `subscribes carry too many pattern characters from this client IP (${this.options.patternCharsPerSecondPerIp} per second): slow down` };
+    }
+    bucket.take(chars);
+    return null;
+  }
+
   /**
-   * Decides on a subscribe from `ip` costing `cost`, replacing a subscription that held
-   * `replacedScanUnits`, while the matcher holds `heldScanUnits` in total. When admitted, the build
-   * work is taken from the buckets; the caller then moves the IP's scan units with hold().
+   * Second check, once admitChars passed: a subscribe costing `cost`, replacing a subscription
+   * that held `replacedScanUnits`, while the matcher holds `heldScanUnits` in total. When admitted,
+   * the new characters are taken from the server's bucket; the caller then moves the IP's scan
+   * units with hold().
    */
-  admit(ip: string, cost: FilterCost, replacedScanUnits: number, heldScanUnits: number, now = Date.now()): BudgetVerdict {
+  admitCost(ip: string, cost: FilterCost, replacedScanUnits: number, heldScanUnits: number, now = Date.now()): BudgetVerdict {
     const o = this.options;
     const ipUnits = (this.scanUnitsByIp.get(ip) ?? 0) - replacedScanUnits + cost.scanUnits;
     if (cost.scanUnits > replacedScanUnits && ipUnits > o.scanRegexUnitsPerIp) {
@@ -111,16 +124,10 @@ export class FilterBudget {
       };
     }
     if (cost.newPatternChars > 0) {
-      const bucket = this.bucketOf(ip, now);
-      if (!bucket.fits(cost.newPatternChars, now)) {
-        this.refused.build_work++;
-        return { code: 'rate_limited', message: `filters with new patterns come too fast from this client IP (${o.patternCharsPerSecondPerIp} new characters per second): slow down` };
-      }
       if (!this.total.fits(cost.newPatternChars, now)) {
         this.refused.build_work++;
         return { code: 'rate_limited', message: 'the server is busy indexing new filters: try again in a second' };
       }
-      bucket.take(cost.newPatternChars);
       this.total.take(cost.newPatternChars);
     }
     return null;

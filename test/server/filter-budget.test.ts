@@ -78,11 +78,11 @@ describe('filter budget', () => {
       const admitted = all.filter((m) => m.message_type === 'subscribed').length;
       const refused = all.filter((m) => m.code === 'rate_limited');
       assert.equal(admitted + refused.length, sent, JSON.stringify(all.find((m) => m.message_type === 'error' && m.code !== 'rate_limited')));
-      // Each subscribe brings 51,200 new characters; the IP's bucket holds the burst plus the refill.
+      // Each subscribe carries 51,200 characters; the IP's bucket holds the burst plus the refill.
       const budget = DEFAULT_FILTER_BUDGET;
       const allowed = Math.floor((budget.patternCharsBurstPerIp + budget.patternCharsPerSecondPerIp * elapsedS) / 51_200) + 1;
       assert.ok(admitted >= 1 && admitted <= allowed, `admitted ${admitted} of ${sent}, budget allows ${allowed}`);
-      assert.match(String(refused[0]!.message), /too fast from this client IP/);
+      assert.match(String(refused[0]!.message), /too many pattern characters from this client IP/);
 
       // Admitted filters match at once, exactly, even before their keywords are built into an automaton.
       const lucky = attackers.find((a) => replies(a).some((m) => m.message_type === 'subscribed'))!;

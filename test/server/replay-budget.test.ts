@@ -100,7 +100,7 @@ describe('a replay that outlives the history', () => {
   before(async () => {
     stack = await startStack(
       { seed: 'replay-gap', rfc6962Logs: 1, tiledLogs: 0 },
-      { historyMaxEvents: 60, replayBudget: { eventsPerTurn: 8, turnMs: 4, eventsPerSecond: 40, maxBuffered: 1024 * 1024 } },
+      { historyMaxEvents: 30, replayBudget: { eventsPerTurn: 8, turnMs: 4, eventsPerSecond: 8, maxBuffered: 1024 * 1024 } },
     );
   });
 
@@ -113,7 +113,12 @@ describe('a replay that outlives the history', () => {
     const sub = await first.subscribe({ channel: 'domains-only', keywords: ['gapkw'] });
     const position = sub.position!;
     await first.close();
-    await appendAndIngest(stack, Array.from({ length: 40 }, (_, i) => [`a${i}.gapkw.example`]));
+    // A live subscriber is the barrier: once it has all 40, the history has them.
+    const watcher = await connectRecording(`ws://${stack.base}/domains-only`);
+    await subscribe(watcher, { id: 'w', keywords: ['gapkw'] });
+    stack.appendNamed(Array.from({ length: 28 }, (_, i) => [`a${i}.gapkw.example`]));
+    await waitFor('28 events published', () => entries(watcher).length === 28);
+    await watcher.close();
 
     const client = await connect(`ws://${stack.base}`, { reconnect: false });
     const gaps: GapEvent[] = [];
@@ -121,11 +126,11 @@ describe('a replay that outlives the history', () => {
     const seqs: number[] = [];
     const resumed = await client.subscribe({ channel: 'domains-only', keywords: ['gapkw'], since: position });
     resumed.on('message', (m) => seqs.push(m.seq));
-    // The replay examines 40 events a second: 100 more push the ones it has not reached out of the history.
+    // The replay examines 8 events a second: 100 more push the ones it has not reached out of the history.
     await appendAndIngest(stack, Array.from({ length: 100 }, (_, i) => [`b${i}.gapkw.example`]));
-    const newest = position.seq + 140;
+    const newest = position.seq + 128;
     const covered = (): number => seqs.length + gaps.reduce((n, g) => n + g.missedTo! - g.missedFrom! + 1, 0);
-    await waitFor('every seq delivered or named in a gap', () => covered() >= 140, 30_000);
+    await waitFor('every seq delivered or named in a gap', () => covered() >= 128, 30_000);
 
     assert.ok(gaps.length >= 1, 'a gap was reported');
     for (const gap of gaps) {
