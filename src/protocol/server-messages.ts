@@ -36,7 +36,7 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
   unknown_subscription: 'An unsubscribe names an id this connection has no subscription for.',
   binary_not_supported: 'The client sent a binary frame; the protocol uses text frames only.',
   rate_limited:
-    'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst), or a subscribe brings new keyword/regex characters faster than the per-IP or server-wide budget; the message was dropped.',
+    'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst), its client IP more bytes per second than messageBytesPerSecondPerIp, or a subscribe brings new keyword/regex characters faster than the server-wide budget; the message was dropped.',
   too_many_scan_regexes:
     'A subscribe would make its client IP, or the server, hold more than scanRegexUnitsPerIp / scanRegexUnits cost units of regexes without a literal of 3 or more characters (tried on every domain).',
   too_many_connections: 'HTTP 503 instead of the upgrade: the server already has maxConnections connections.',

@@ -92,6 +92,11 @@ export class ConnectionHandler {
       this.fail(ws, 'rate_limited', 'too many messages: slow down');
       return;
     }
+    const tooManyBytes = this.budget.admitBytes(ws.getUserData().ip, data.byteLength);
+    if (tooManyBytes !== null) {
+      this.fail(ws, tooManyBytes.code, tooManyBytes.message);
+      return;
+    }
     const parsed = parseClientMessage(data, isBinary, this.limits);
     if (!parsed.ok) {
       this.fail(ws, parsed.error.code, parsed.error.message, parsed.error.id);
@@ -163,13 +168,7 @@ export class ConnectionHandler {
     const replayFrom = recovered && since && since.seq < newest ? since.seq + 1 : null;
     let scanUnits: number;
     try {
-      // What the filter costs the server is checked before that work is done, cheapest check first.
-      const chars = msg.keywords.reduce((n, k) => n + k.length, 0) + msg.regex.reduce((n, r) => n + r.length, 0);
-      const tooManyChars = this.budget.admitChars(data.ip, chars);
-      if (tooManyChars !== null) {
-        this.fail(ws, tooManyChars.code, tooManyChars.message, msg.id);
-        return;
-      }
+      // What the filter costs the server is checked before that work is done.
       const cost = this.router.matcher.cost(spec);
       const tooCostly = this.budget.admitCost(data.ip, cost, data.scanUnits.get(msg.id) ?? 0, this.router.matcher.scanUnits);
       if (tooCostly !== null) {

@@ -1,21 +1,21 @@
 /**
- * Admission control for subscribe messages, by what their filters cost the server rather than by
- * message count (the per-connection rate limit), per client IP and in total:
- * - pattern characters: a token bucket per IP for the characters of keywords and regexes its
- *   subscribes carry (checked first, by summing lengths: all later work on a subscribe, costing it
- *   included, is linear in them), and one for the server for the characters new to the matcher
- *   (index build work, ~1 µs per character, spread over background slices), so reconnecting
- *   clients with filters the server already holds never hit the server-wide bucket;
+ * Admission control for client messages, by what they cost the server rather than by message count
+ * (the per-connection rate limit), per client IP and in total:
+ * - bytes: a token bucket per IP for the bytes of its client messages, checked before a message is
+ *   even parsed (all work on a message, parsing, costing and indexing its filter, is at most linear
+ *   in its size); and one for the server for the pattern characters new to the matcher (index build
+ *   work, ~1 µs per character, spread over background slices), so reconnecting clients with
+ *   filters the server already holds never hit the server-wide bucket;
  * - scan regexes (regexes without usable literals, tried on every domain of every certificate):
  *   cost units held at once per IP and in total (scanRegexUnits in src/router/filter-matcher.ts).
  */
 import type { FilterCost } from '../router/filter-matcher.js';
 
 export interface FilterBudgetOptions {
-  /** Pattern characters (keywords and regexes) one client IP may send in subscribes per second... */
-  readonly patternCharsPerSecondPerIp: number;
-  /** ...and at once (at least the largest single subscribe, or it could never pass). */
-  readonly patternCharsBurstPerIp: number;
+  /** Bytes of client messages one client IP may send per second in the long run... */
+  readonly messageBytesPerSecondPerIp: number;
+  /** ...and at once. */
+  readonly messageBytesBurstPerIp: number;
   /** New pattern characters all clients together may add per second... */
   readonly patternCharsPerSecond: number;
   /** ...and at once. */
@@ -27,8 +27,8 @@ export interface FilterBudgetOptions {
 }
 
 export const DEFAULT_FILTER_BUDGET: FilterBudgetOptions = Object.freeze({
-  patternCharsPerSecondPerIp: 8_192,
-  patternCharsBurstPerIp: 65_536,
+  messageBytesPerSecondPerIp: 32_768,
+  messageBytesBurstPerIp: 262_144,
   patternCharsPerSecond: 32_768,
   patternCharsBurst: 262_144,
   scanRegexUnitsPerIp: 256,
@@ -80,7 +80,7 @@ export class FilterBudget {
   private readonly byIp = new Map<string, Bucket>();
   private readonly scanUnitsByIp = new Map<string, number>();
   /** Subscribes refused, per reason (for metrics). */
-  readonly refused = { build_work: 0, scan_regexes: 0 };
+  readonly refused = { ip_bytes: 0, build_work: 0, scan_regexes: 0 };
 
   constructor(
     private readonly options: FilterBudgetOptions = DEFAULT_FILTER_BUDGET,
@@ -89,19 +89,19 @@ export class FilterBudget {
     this.total = new Bucket(options.patternCharsPerSecond, options.patternCharsBurst, now);
   }
 
-  /** First check of a subscribe from `ip` whose keywords and regexes total `chars` characters. */
-  admitChars(ip: string, chars: number, now = Date.now()): BudgetVerdict {
+  /** First check, before parsing: a client message of `bytes` bytes from `ip`. */
+  admitBytes(ip: string, bytes: number, now = Date.now()): BudgetVerdict {
     const bucket = this.bucketOf(ip, now);
-    if (!bucket.fits(chars, now)) {
-      this.refused.build_work++;
-      return { code: 'rate_limited', message: `subscribes carry too many pattern characters from this client IP (${this.options.patternCharsPerSecondPerIp} per second): slow down` };
+    if (!bucket.fits(bytes, now)) {
+      this.refused.ip_bytes++;
+      return { code: 'rate_limited', message: `too many bytes of messages from this client IP (${this.options.messageBytesPerSecondPerIp} per second): slow down` };
     }
-    bucket.take(chars);
+    bucket.take(bytes);
     return null;
   }
 
   /**
-   * Second check, once admitChars passed: a subscribe costing `cost`, replacing a subscription
+   * Check of a parsed subscribe costing `cost`, replacing a subscription
    * that held `replacedScanUnits`, while the matcher holds `heldScanUnits` in total. When admitted,
    * the new characters are taken from the server's bucket; the caller then moves the IP's scan
    * units with hold().
@@ -145,7 +145,7 @@ export class FilterBudget {
     let bucket = this.byIp.get(ip);
     if (bucket === undefined) {
       if (this.byIp.size >= SWEEP_AT) for (const [key, b] of this.byIp) if (b.full(now)) this.byIp.delete(key);
-      bucket = new Bucket(this.options.patternCharsPerSecondPerIp, this.options.patternCharsBurstPerIp, now);
+      bucket = new Bucket(this.options.messageBytesPerSecondPerIp, this.options.messageBytesBurstPerIp, now);
       this.byIp.set(ip, bucket);
     }
     return bucket;
