@@ -134,3 +134,46 @@ describe('TermIndex in background mode', () => {
     assert.deepEqual(found(index, `${terms[5]!}`).filter((id) => id !== ids[5]), [], 'a released term reports only its own (dead) id');
   });
 });
+
+describe('TermIndex in background mode, under churn', () => {
+  it('stays exact while builds start, run and install between changes', async () => {
+    const rng = createRng(11);
+    const index = new TermIndex({ background: true });
+    const held = new Map<number, string>();
+    const refs = new Map<number, number>();
+    // Long terms, so that builds span several slices and changes land in the middle of them.
+    const words = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x`.padEnd(40 + (i % 60), 'y'));
+    for (let round = 0; round < 80; round++) {
+      for (let i = 0; i < 60; i++) {
+        if (rng.chance(0.55) || refs.size === 0) {
+          const word = rng.pick(words);
+          const id = index.acquire(word);
+          const known = held.get(id);
+          assert.ok(known === undefined || known === word, 'an id stands for one term while held');
+          held.set(id, word);
+          refs.set(id, (refs.get(id) ?? 0) + 1);
+        } else {
+          const id = rng.pick([...refs.keys()]);
+          index.release(id);
+          const left = refs.get(id)! - 1;
+          if (left === 0) {
+            refs.delete(id);
+            held.delete(id);
+          } else refs.set(id, left);
+        }
+      }
+      index.refresh();
+      for (let probe = 0; probe < 3; probe++) {
+        const text = Array.from({ length: 3 }, () => rng.pick(words)).join('.');
+        const live = [...refs.keys()].filter((id) => text.includes(held.get(id)!)).sort((a, b) => a - b);
+        assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live, `round ${round}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, round % 3));
+    }
+    await waitFor('builds installed', () => index.stats().pendingTerms === 0, 30_000);
+    const text = [...held.values()].slice(0, 5).join('.');
+    const live = [...refs.keys()].filter((id) => text.includes(held.get(id)!)).sort((a, b) => a - b);
+    assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live);
+    assert.ok(index.stats().baseBuilds >= 1 && index.stats().deltaBuilds >= 1, JSON.stringify(index.stats()));
+  });
+});
