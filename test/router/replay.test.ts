@@ -39,4 +39,17 @@ describe('Replay and history restarts', () => {
       [3, 4, 20],
     );
   });
+
+  it('names the seqs lost when the whole history expired by age while the replay was behind', () => {
+    const history = new EventHistory({ maxEvents: 100, maxAgeMs: 1_000 });
+    for (let seq = 1; seq <= 10; seq++) history.push(event(seq, `e${seq}.match.example`), 0);
+    const gaps: [number, number][] = [];
+    const target = { send: () => undefined, bufferedAmount: () => 0, gap: (from: number, to: number) => gaps.push([from, to]) };
+    const replay = new Replay(history, 3, 'domains-only', { keywords: ['match'], regex: [] }, ',"subscription":"r"', target, () => undefined);
+    assert.equal(replay.step(2, 1024), 'more');
+    history.expire(5_000);
+    assert.equal(history.size, 0);
+    assert.equal(replay.step(100, 1024), 'done');
+    assert.deepEqual(gaps, [[5, 10]]);
+  });
 });
