@@ -4,8 +4,9 @@
  * event it joins the live topic in the same tick, before any newer event can be published.
  *
  * Replays are budgeted in total, not per subscription (ReplayScheduler): events examined per turn
- * and per second for all replays together, shared fairly between client IPs and then between the
- * replays of one IP, and a replay waits while its client's buffer is full. So any number of
+ * and per second for all replays together and per second per client IP, shared fairly between
+ * client IPs and then between the replays of one IP, and a replay waits while its client's buffer
+ * is full. So any number of
  * resuming (or re-resuming) clients costs the server a bounded share of its CPU.
  *
  * A replay slower than the history (its client reads slowly, or the budget is shared by many) can
@@ -107,8 +108,10 @@ export interface ReplayBudget {
   readonly eventsPerTurn: number;
   /** ...and for how long at most. */
   readonly turnMs: number;
-  /** Events all replays together may examine per second (token bucket of one second). */
+  /** Events all replays together may examine per second (token bucket of one second)... */
   readonly eventsPerSecond: number;
+  /** ...and the replays of one owner (client IP). */
+  readonly eventsPerSecondPerOwner: number;
   /** A replay waits while its client has more than this many bytes unsent. */
   readonly maxBuffered: number;
 }
@@ -117,6 +120,7 @@ export const DEFAULT_REPLAY_BUDGET: ReplayBudget = Object.freeze({
   eventsPerTurn: 1_000,
   turnMs: 4,
   eventsPerSecond: 20_000,
+  eventsPerSecondPerOwner: 10_000,
   maxBuffered: 1024 * 1024,
 });
 
@@ -129,6 +133,8 @@ const MIN_SLICE = 8;
 export class ReplayScheduler {
   /** Active replays by owner; both levels are kept in round-robin order (served ones go last). */
   private readonly byOwner = new Map<string, Set<Replay>>();
+  /** Per-owner token buckets (events), kept while the owner has replays. */
+  private readonly ownerTokens = new Map<string, { tokens: number; at: number }>();
   private scheduled = false;
   private tokens: number;
   private refilledAt = performance.now();
@@ -150,6 +156,15 @@ export class ReplayScheduler {
     if (replays === undefined) this.byOwner.set(replay.owner, (replays = new Set()));
     replays.add(replay);
     this.schedule();
+  }
+
+  private ownerBucket(owner: string, now: number): { tokens: number; at: number } {
+    const rate = this.budget.eventsPerSecondPerOwner;
+    let bucket = this.ownerTokens.get(owner);
+    if (bucket === undefined) this.ownerTokens.set(owner, (bucket = { tokens: rate, at: now }));
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    return bucket;
   }
 
   private schedule(delayMs = 0): void {
@@ -174,13 +189,20 @@ export class ReplayScheduler {
     let ownersLeft = this.byOwner.size;
     for (const [owner, replays] of [...this.byOwner]) {
       if (left <= 0 || performance.now() >= deadline) break;
-      let share = Math.max(MIN_SLICE, Math.floor(left / ownersLeft--));
+      const bucket = this.ownerBucket(owner, now);
+      let share = Math.min(Math.max(MIN_SLICE, Math.floor(left / ownersLeft--)), Math.floor(bucket.tokens));
+      if (share < MIN_SLICE) {
+        this.byOwner.delete(owner);
+        this.byOwner.set(owner, replays);
+        continue;
+      }
       let replaysLeft = replays.size;
       for (const replay of [...replays]) {
         if (share <= 0) break;
         const slice = Math.max(MIN_SLICE, Math.floor(share / replaysLeft--));
         const state = replay.done ? 'done' : replay.step(slice, this.budget.maxBuffered, deadline);
         share -= replay.examined;
+        bucket.tokens -= replay.examined;
         left -= replay.examined;
         this.tokens -= replay.examined;
         this.examinedTotal += replay.examined;
@@ -190,6 +212,7 @@ export class ReplayScheduler {
       }
       this.byOwner.delete(owner);
       if (replays.size > 0) this.byOwner.set(owner, replays);
+      else this.ownerTokens.delete(owner);
     }
     // When every replay waits for its client to read, poll gently instead of spinning.
     this.schedule(anyProgress ? 0 : RETRY_MS);

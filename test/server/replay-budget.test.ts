@@ -40,7 +40,7 @@ async function appendAndIngest(stack: Stack, names: string[][]): Promise<void> {
 
 describe('replay budget', () => {
   let stack: Stack;
-  const budget = { eventsPerTurn: 200, turnMs: 4, eventsPerSecond: 5_000, maxBuffered: 1024 * 1024 };
+  const budget = { eventsPerTurn: 200, turnMs: 4, eventsPerSecond: 5_000, eventsPerSecondPerOwner: 3_000, maxBuffered: 1024 * 1024 };
 
   before(async () => {
     stack = await startStack({ seed: 'replay-storm', rfc6962Logs: 1, tiledLogs: 0 }, { historyMaxEvents: 5_000, replayBudget: budget });
@@ -100,7 +100,7 @@ describe('a replay that outlives the history', () => {
   before(async () => {
     stack = await startStack(
       { seed: 'replay-gap', rfc6962Logs: 1, tiledLogs: 0 },
-      { historyMaxEvents: 30, replayBudget: { eventsPerTurn: 8, turnMs: 4, eventsPerSecond: 8, maxBuffered: 1024 * 1024 } },
+      { historyMaxEvents: 30, replayBudget: { eventsPerTurn: 8, turnMs: 4, eventsPerSecond: 8, eventsPerSecondPerOwner: 8, maxBuffered: 1024 * 1024 } },
     );
   });
 
