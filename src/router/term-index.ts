@@ -108,6 +108,8 @@ export class TermIndex {
     this.idOf.set(term, id);
     this.pending.push(id);
     this.pendingChars += term.length;
+    // Not only on the next refresh(): with no certificates flowing, builds still catch up.
+    if (this.background) this.scheduleSlice(0);
     return id;
   }
 
@@ -128,9 +130,8 @@ export class TermIndex {
     if (!this.background || (due === 'delta' && this.deltaChars + this.pendingChars <= SYNC_CHARS)) {
       if (due !== null) this.startBuild(due);
       this.finishBuild();
-    } else if (this.timer === null && (this.build !== null || this.dueBuild() !== null)) {
-      this.timer = setTimeout(() => this.workSlice(), 0);
-      this.timer.unref();
+    } else if (this.build !== null || due !== null) {
+      this.scheduleSlice(0);
     }
   }
 
@@ -188,7 +189,12 @@ export class TermIndex {
       const step = this.build!.steps.next();
       if (step.done === true) this.install(step.value);
     }
-    this.timer = setTimeout(() => this.workSlice(), SLICE_MS);
+    this.scheduleSlice(SLICE_MS);
+  }
+
+  private scheduleSlice(delayMs: number): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => this.workSlice(), delayMs);
     this.timer.unref();
   }
 

@@ -133,6 +133,13 @@ describe('TermIndex in background mode', () => {
     assert.deepEqual(found(index, `${terms[300]!}.late-term.example`), [ids[300]!, late].sort((a, b) => a - b));
     assert.deepEqual(found(index, `${terms[5]!}`).filter((id) => id !== ids[5]), [], 'a released term reports only its own (dead) id');
   });
+
+  it('builds what was added even when nothing calls refresh() (no certificates flowing)', async () => {
+    const index = new TermIndex({ background: true });
+    const id = index.acquire('lonely-term'.padEnd(2000, 'q'));
+    await waitFor('the build', () => index.stats().pendingTerms === 0, 20_000);
+    assert.deepEqual(found(index, `x${'lonely-term'.padEnd(2000, 'q')}x`), [id]);
+  });
 });
 
 describe('TermIndex in background mode, under churn', () => {
