@@ -124,11 +124,19 @@ export interface LeanSocket {
  * null when the connection or handshake failed. `onClose` gets the server's close code, or 1006 when
  * the connection dropped without a close frame.
  */
-export function connectLean(host: string, port: number, path: string, onMessage: (payload: Buffer) => void, onClose: (code: number) => void): Promise<LeanSocket | null> {
+export function connectLean(
+  host: string,
+  port: number,
+  path: string,
+  onMessage: (payload: Buffer) => void,
+  onClose: (code: number) => void,
+  /** Source address, e.g. 127.0.0.2 to count as another client IP on loopback. */
+  localAddress?: string,
+): Promise<LeanSocket | null> {
   return new Promise((resolve) => {
     const key = randomBytes(16).toString('base64');
     const accept = createHash('sha1').update(key + GUID).digest('base64');
-    const socket = connect({ host, port, noDelay: true });
+    const socket = connect({ host, port, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
     let closeCode: number | null = null;
     let head: Buffer | null = Buffer.alloc(0);
     const lean: LeanSocket = {

@@ -145,6 +145,9 @@ function reportConnectionEvents(client: CertStreamClient): void {
   client.on('gap', (event) => {
     // not_recovered gaps are part of the reconnect message; overflow cannot happen with `ws`.
     if (event.reason === 'overflow') warn(`${event.dropped ?? 0} certificates dropped: output too slow`);
+    if (event.reason === 'history_expired') {
+      warn(`the server could not replay seq ${event.missedFrom ?? '?'} to ${event.missedTo ?? '?'} (gone from its history): certificates in between may have been missed`);
+    }
   });
   client.on('error', (error) => warn(error.message));
 }

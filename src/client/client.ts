@@ -8,7 +8,7 @@
  * them in the order it received them.
  */
 import type { Channel } from '../protocol/channels.js';
-import { certificateUpdateMessageSchema, dnsEntriesMessageSchema, type SubscribedMessage } from '../protocol/server-messages.js';
+import { certificateUpdateMessageSchema, dnsEntriesMessageSchema, gapMessageSchema, type SubscribedMessage } from '../protocol/server-messages.js';
 import { Emitter } from './emitter.js';
 import { ClientClosedError, ConnectionLostError, ServerError } from './errors.js';
 import { FlowControl } from './flow.js';
@@ -434,6 +434,9 @@ export class CertStreamClient {
       case 'heartbeat':
         this.onHeartbeat(message);
         return;
+      case 'gap':
+        this.onGap(message);
+        return;
       default:
         // message types of later versions
         return;
@@ -461,6 +464,24 @@ export class CertStreamClient {
       if (this.subscriptions.get(subscription.id) !== subscription) continue; // unsubscribed since
       if (subscription.position?.epoch === this.epoch) subscription.advance(seq, this.epoch);
     }
+  }
+
+  /**
+   * A replay that had promised recovery could not send some seqs after all (they left the server's
+   * history first): report them, and move the subscription past them so a later resume does not ask
+   * for them again.
+   */
+  private onGap(message: Record<string, unknown>): void {
+    const parsed = gapMessageSchema.safeParse(message);
+    if (!parsed.success) {
+      this.reportError(new Error(`the server sent an invalid gap message: ${parsed.error.message}`));
+      return;
+    }
+    const { id, from_seq: from, to_seq: to } = parsed.data;
+    const subscription = this.subscriptions.get(id);
+    if (subscription === undefined || this.epoch === null) return;
+    if (subscription.position?.epoch === this.epoch) subscription.advance(to, this.epoch);
+    this.events.emit('gap', { subscription: id, reason: 'history_expired', missedFrom: from, missedTo: to, epoch: this.epoch });
   }
 
   private onCertificate(raw: Record<string, unknown>): void {

@@ -99,9 +99,16 @@ export interface SubscribeResult {
 export interface GapEvent {
   /** The subscription concerned; absent for the unfiltered stream. */
   subscription?: string;
-  reason: 'not_recovered' | 'overflow';
+  /**
+   * not_recovered: a resume the server could not honour; overflow: the client's own queue was full;
+   * history_expired: after promising recovery, the server's replay found seqs missedFrom..missedTo
+   * gone from its history (delivery goes on after them).
+   */
+  reason: 'not_recovered' | 'overflow' | 'history_expired';
   /** Certificates from this seq (of `epoch`) on may be missing; absent when nothing had been received. */
   missedFrom?: number;
+  /** history_expired: the last seq that may be missing. */
+  missedTo?: number;
   epoch?: string;
   /** not_recovered: the server restarted (a new epoch), so its history is gone. */
   serverRestarted?: boolean;

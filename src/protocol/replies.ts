@@ -19,6 +19,11 @@ export function subscribedMessage(id: string, details: SubscribedDetails): strin
   return `{"message_type":"subscribed","id":${JSON.stringify(id)},"epoch":${JSON.stringify(details.epoch)},"seq":${details.seq}${recovered}${oldest}}`;
 }
 
+/** Seqs fromSeq..toSeq of subscription `id` could not be replayed: they left the history first. */
+export function gapMessage(id: string, fromSeq: number, toSeq: number): string {
+  return `{"message_type":"gap","id":${JSON.stringify(id)},"from_seq":${fromSeq},"to_seq":${toSeq},"reason":"history_expired"}`;
+}
+
 export function unsubscribedMessage(id: string): string {
   return `{"message_type":"unsubscribed","id":${JSON.stringify(id)}}`;
 }

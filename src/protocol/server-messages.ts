@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'unknown_subscription',
   'binary_not_supported',
   'rate_limited',
+  'too_many_scan_regexes',
   'too_many_connections',
   'too_many_connections_from_ip',
   'unauthorized',
@@ -36,7 +37,10 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Obje
   message_too_large: 'The frame (or the URL query) is longer than maxMessageBytes.',
   unknown_subscription: 'An unsubscribe names an id this connection has no subscription for.',
   binary_not_supported: 'The client sent a binary frame; the protocol uses text frames only.',
-  rate_limited: 'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst); the message was dropped.',
+  rate_limited:
+    'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst), its client IP more bytes per second than messageBytesPerSecondPerIp, or a subscribe brings new keyword/regex characters faster than the server-wide budget; the message was dropped.',
+  too_many_scan_regexes:
+    'A subscribe would make its client IP, or the server, hold more than scanRegexUnitsPerIp / scanRegexUnits cost units of regexes without a literal of 3 or more characters (tried on every domain).',
   too_many_connections: 'HTTP 503 instead of the upgrade: the server already has maxConnections connections.',
   too_many_connections_from_ip: 'HTTP 429 instead of the upgrade: the client IP already has maxConnectionsPerIp connections.',
   unauthorized: 'HTTP 401 instead of the upgrade or stream: the server requires an access token and none or an unknown one was given.',
@@ -195,6 +199,21 @@ export const subscribedMessageSchema = z
   })
   .meta({ id: 'SubscribedMessage', description: 'The subscription is active; matching certificates follow.' });
 
+export const gapMessageSchema = z
+  .looseObject({
+    message_type: z.literal('gap'),
+    id: subscriptionIdSchema.describe('The subscription concerned.'),
+    from_seq: seqSchema.describe('First seq that may be missing.'),
+    to_seq: seqSchema.describe('Last seq that may be missing (inclusive).'),
+    reason: z
+      .string()
+      .describe('"history_expired": the events left the server\'s history before the replay reached them. Later versions may add reasons.'),
+  })
+  .meta({
+    id: 'GapMessage',
+    description: 'After recovered:true, certificates from_seq..to_seq of this subscription could not be replayed after all; delivery goes on after to_seq.',
+  });
+
 export const unsubscribedMessageSchema = z
   .looseObject({ message_type: z.literal('unsubscribed'), id: subscriptionIdSchema })
   .meta({ id: 'UnsubscribedMessage', description: 'The subscription is gone; nothing more is delivered for it.' });
@@ -226,6 +245,7 @@ export const serverMessageSchema = z
     dnsEntriesMessageSchema,
     heartbeatMessageSchema,
     subscribedMessageSchema,
+    gapMessageSchema,
     unsubscribedMessageSchema,
     pongMessageSchema,
     errorMessageSchema,
@@ -238,6 +258,7 @@ export const SERVER_MESSAGE_TYPES = [
   'dns_entries',
   'heartbeat',
   'subscribed',
+  'gap',
   'unsubscribed',
   'pong',
   'error',
@@ -255,6 +276,7 @@ export type LiteCertificateUpdateMessage = z.output<typeof liteCertificateUpdate
 export type DnsEntriesMessage = z.output<typeof dnsEntriesMessageSchema>;
 export type HeartbeatMessage = z.output<typeof heartbeatMessageSchema>;
 export type SubscribedMessage = z.output<typeof subscribedMessageSchema>;
+export type GapMessage = z.output<typeof gapMessageSchema>;
 export type UnsubscribedMessage = z.output<typeof unsubscribedMessageSchema>;
 export type PongMessage = z.output<typeof pongMessageSchema>;
 export type ErrorMessage = z.output<typeof errorMessageSchema>;

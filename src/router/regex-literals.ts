@@ -30,6 +30,8 @@ const UNKNOWN: Info = { exact: null, required: null };
 
 /** Thrown inside the analysis for syntax it does not model; the pattern then gets no literals. */
 class Unsupported extends Error {}
+/** One instance, thrown for every unsupported construct: building an Error (its stack) per throw cost more than the analysis. */
+const UNSUPPORTED = new Unsupported('syntax the literal analysis does not model');
 
 /**
  * Lower-cased literals at least `minLength` long, one of which occurs (compared case-insensitively)
@@ -82,7 +84,7 @@ class Parser {
     const repeat = this.repetition();
     if (repeat === null) return atom;
     if (this.src[this.pos] === '?') this.pos++; // non-greedy: same strings
-    if (this.repetitionAhead()) throw new Unsupported('repeated repetition');
+    if (this.repetitionAhead()) throw UNSUPPORTED; // repeated repetition
     const [min, max] = repeat;
     if (min === 0) {
       return { exact: max === 1 && atom.exact !== null ? union([atom.exact, ['']]) : null, required: null };
@@ -100,7 +102,7 @@ class Parser {
     if (ch !== '{') return null;
     const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.pos, this.pos + 16));
     // RE2 reads a '{' that does not start a valid repeat as a literal; we do not model that.
-    if (m === null) throw new Unsupported('literal {');
+    if (m === null) throw UNSUPPORTED; // literal {
     this.pos += m[0].length;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' || m[3] === undefined ? Infinity : Number(m[3]);
@@ -137,7 +139,7 @@ class Parser {
       case '{':
       case '}':
       case ']':
-        throw new Unsupported(`bare ${ch}`);
+        throw UNSUPPORTED; // a bare quantifier or bracket
     }
     if (code >= 0x20 && code < 0x7f) {
       this.pos++;
@@ -160,29 +162,29 @@ class Parser {
         this.pos += 1 + named[0].length;
       } else {
         const flags = /^([A-Za-z-]*)([:)])/.exec(rest);
-        if (flags === null) throw new Unsupported('group syntax');
+        if (flags === null) throw UNSUPPORTED; // group syntax
         // Case-insensitive parts would need RE2's Unicode case folding (e.g. 'k' matches U+212A).
-        if (flags[1]!.includes('i')) throw new Unsupported('case-insensitive flag');
+        if (flags[1]!.includes('i')) throw UNSUPPORTED; // case-insensitive flag
         this.pos += 1 + flags[0].length;
         if (flags[2] === ')') return EMPTY; // (?flags) only changes flags
       }
     }
     const inner = this.alternation();
-    if (src[this.pos] !== ')') throw new Unsupported('unclosed group');
+    if (src[this.pos] !== ')') throw UNSUPPORTED; // unclosed group
     this.pos++;
     return inner;
   }
 
   private escape(): Info {
     const next = this.src[this.pos + 1];
-    if (next === undefined) throw new Unsupported('trailing backslash');
+    if (next === undefined) throw UNSUPPORTED; // trailing backslash
     this.pos += 2;
     if ('bBAz'.includes(next)) return EMPTY;
     if ('dDwWsS'.includes(next)) return UNKNOWN;
     if (next === 'p' || next === 'P') {
       if (this.src[this.pos] === '{') {
         const close = this.src.indexOf('}', this.pos);
-        if (close < 0) throw new Unsupported('unclosed \\p{');
+        if (close < 0) throw UNSUPPORTED; // unclosed \p{
         this.pos = close + 1;
       } else {
         this.pos++;
@@ -192,7 +194,7 @@ class Parser {
     // Escaped ASCII punctuation is that character. Every other escape (\x41, \n, \Q...\E, \C,
     // octal, \u...) is left unmodelled rather than risk misreading its length or meaning.
     if (/^[!-/:-@[-`{-~]$/.test(next)) return { exact: [next], required: null };
-    throw new Unsupported(`escape \\${next}`);
+    throw UNSUPPORTED; // an escape it does not know
   }
 
   /** Moves past a character class, following RE2's rules for where it ends. */
@@ -211,7 +213,7 @@ class Parser {
       }
       this.pos += src[this.pos] === '\\' ? 2 : 1;
     }
-    if (this.pos >= src.length) throw new Unsupported('unclosed class');
+    if (this.pos >= src.length) throw UNSUPPORTED; // unclosed class
     this.pos++; // ']'
   }
 }

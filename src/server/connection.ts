@@ -6,7 +6,7 @@
 import type { WebSocket } from 'uWebSockets.js';
 import { parseClientMessage } from '../protocol/parse.js';
 import { URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
-import { errorMessage, pongMessage, subscribedMessage, unsubscribedMessage } from '../protocol/replies.js';
+import { errorMessage, gapMessage, pongMessage, subscribedMessage, unsubscribedMessage } from '../protocol/replies.js';
 import { CLOSE_CODES, CLOSE_REASONS, type ErrorCode } from '../protocol/server-messages.js';
 import type { SubscribeMessage } from '../protocol/client-messages.js';
 import { InvalidFilterError } from '../router/filter-matcher.js';
@@ -15,6 +15,7 @@ import { Replay, type ReplayScheduler } from '../router/replay.js';
 import { channelTopic, type Router, type SubscriptionSet } from '../router/router.js';
 import { subscriptionField } from '../protocol/replies.js';
 import type { Channel } from './messages.js';
+import type { FilterBudget } from './filter-budget.js';
 import type { MessageRateLimiter } from './rate-limit.js';
 import { resumePoint } from './resume.js';
 
@@ -35,6 +36,8 @@ export interface ConnectionData {
   /** Name of the access token it connected with (null when tokens are off). */
   readonly token: string | null;
   readonly rate: MessageRateLimiter;
+  /** Scan-regex cost units each subscription holds against its IP's budget, by id. */
+  readonly scanUnits: Map<string, number>;
 }
 
 /** What resuming needs: the server's epoch, its recent events and the replay pacer. */
@@ -51,11 +54,14 @@ export class ConnectionHandler {
   readonly clientErrors: Record<string, number> = {};
   /** Connections closed with CLOSE_CODES.rateLimited. */
   rateLimitCloses = 0;
+  /** Gap messages sent by replays that outlived the history, and the seqs they covered. */
+  readonly replayGaps = { messages: 0, events: 0 };
 
   constructor(
     private readonly router: Router,
     private readonly limits: ProtocolLimits,
     private readonly resume: ResumeContext,
+    private readonly budget: FilterBudget,
   ) {}
 
   open(ws: WebSocket<ConnectionData>): void {
@@ -71,6 +77,8 @@ export class ConnectionHandler {
     for (const replay of data.replays.values()) replay.cancel();
     data.replays.clear();
     this.router.releaseAll(data.subs);
+    for (const units of data.scanUnits.values()) this.budget.hold(data.ip, -units);
+    data.scanUnits.clear();
   }
 
   message(ws: WebSocket<ConnectionData>, data: ArrayBuffer, isBinary: boolean): void {
@@ -85,6 +93,11 @@ export class ConnectionHandler {
     }
     if (verdict === 'refuse') {
       this.fail(ws, 'rate_limited', 'too many messages: slow down');
+      return;
+    }
+    const tooManyBytes = this.budget.admitBytes(ws.getUserData().ip, data.byteLength);
+    if (tooManyBytes !== null) {
+      this.fail(ws, tooManyBytes.code, tooManyBytes.message);
       return;
     }
     const parsed = parseClientMessage(data, isBinary, this.limits);
@@ -103,12 +116,20 @@ export class ConnectionHandler {
       case 'unsubscribe':
         this.cancelReplay(ws, msg.id);
         if (this.router.unsubscribe(ws, ws.getUserData().subs, msg.id)) {
+          this.setScanUnits(ws.getUserData(), msg.id, 0);
           ws.send(unsubscribedMessage(msg.id));
         } else {
           this.fail(ws, 'unknown_subscription', `no subscription with id ${JSON.stringify(msg.id)}`, msg.id);
         }
         return;
     }
+  }
+
+  /** Moves subscription `id`'s scan-regex units (0 when it ended) and its IP's total. */
+  private setScanUnits(data: ConnectionData, id: string, units: number): void {
+    this.budget.hold(data.ip, units - (data.scanUnits.get(id) ?? 0));
+    if (units > 0) data.scanUnits.set(id, units);
+    else data.scanUnits.delete(id);
   }
 
   private fail(ws: WebSocket<ConnectionData>, code: ErrorCode, message: string, id?: string): void {
@@ -143,13 +164,23 @@ export class ConnectionHandler {
     const spec = { keywords: msg.keywords, regex: msg.regex };
     const { history, epoch } = this.resume;
     const { newest, oldest, recovered, replayFrom } = resumePoint(history, epoch, msg.since);
+    let scanUnits: number;
     try {
+      // What the filter costs the server is checked before that work is done.
+      const cost = this.router.matcher.cost(spec);
+      const tooCostly = this.budget.admitCost(data.ip, cost, data.scanUnits.get(msg.id) ?? 0, this.router.matcher.scanUnits);
+      if (tooCostly !== null) {
+        this.fail(ws, tooCostly.code, tooCostly.message, msg.id);
+        return;
+      }
+      scanUnits = cost.scanUnits;
       this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null);
     } catch (err) {
       if (!(err instanceof InvalidFilterError)) throw err;
       this.fail(ws, err.code, err.message, msg.id);
       return;
     }
+    this.setScanUnits(data, msg.id, scanUnits);
     this.cancelReplay(ws, msg.id);
     if (!data.filtered) {
       data.filtered = true;
@@ -166,14 +197,21 @@ export class ConnectionHandler {
       );
     }
     if (replayFrom !== null) {
-      const replay = new Replay(history, replayFrom, channel, spec, subscriptionField(msg.id), {
-        send: (text) => void ws.send(text),
+      const target = {
+        send: (text: string) => void ws.send(text),
         bufferedAmount: () => ws.getBufferedAmount(),
-      }, () => {
+        gap: (fromSeq: number, toSeq: number) => {
+          this.replayGaps.messages++;
+          this.replayGaps.events += toSeq - fromSeq + 1;
+          ws.send(gapMessage(msg.id, fromSeq, toSeq));
+        },
+      };
+      const caughtUp = (): void => {
         data.replays.delete(msg.id);
         this.router.join(ws, data.subs, msg.id);
         this.syncHeartbeats(ws);
-      });
+      };
+      const replay = new Replay(history, replayFrom, channel, spec, subscriptionField(msg.id), target, caughtUp, data.ip);
       data.replays.set(msg.id, replay);
       this.syncHeartbeats(ws);
       this.resume.scheduler.add(replay);

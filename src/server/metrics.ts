@@ -32,6 +32,16 @@ export interface MetricsSources {
   streams: () => Record<string, number>;
   /** Open connections per access token name (empty when tokens are off). */
   tokenConnections: () => ReadonlyMap<string, number>;
+  /** Resume bookkeeping: gaps told to replaying clients, history resets, replay work. */
+  resume: () => ResumeCounts;
+  /** Subscribes refused by the filter budget, per reason. */
+  filterBudgetRefusals: () => Record<string, number>;
+}
+
+export interface ResumeCounts {
+  gapMessages: number;
+  lostEvents: number;
+  replayEventsExamined: number;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -164,6 +174,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const rateLimitCloses = new CounterMirror(
     new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
+  const counter = (name: string, help: string, labelNames: string[] = []): CounterMirror =>
+    new CounterMirror(new Counter({ name, help, labelNames, registers: [registry] }));
+  const replayGaps = counter('certstream_replay_gaps_total', 'Gap messages: a replay that promised recovery found events gone from the history');
+  const replayLost = counter('certstream_replay_lost_events_total', 'Seqs covered by gap messages (events a resuming client may have missed)');
+  const replayExamined = counter('certstream_replay_events_examined_total', 'History events examined by replays (their CPU work)');
+  const budgetRefusals = counter('certstream_filter_budget_refusals_total', 'Subscribes refused by the filter budget, per reason', ['reason']);
 
   new Gauge({
     name: 'certstream_log_lag_entries',
@@ -247,6 +263,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
     historyResets.set({}, history.resets);
     badFraming.set({}, sources.http.badFraming);
     acceptPauses.set({}, sources.descriptors.pauses);
+    const resume = sources.resume();
+    replayGaps.set({}, resume.gapMessages);
+    replayLost.set({}, resume.lostEvents);
+    replayExamined.set({}, resume.replayEventsExamined);
+    for (const [reason, n] of Object.entries(sources.filterBudgetRefusals())) budgetRefusals.set({ reason }, n);
   };
   new Gauge({
     name: 'certstream_subscriptions',

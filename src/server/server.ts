@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
-import { ReplayScheduler } from '../router/replay.js';
+import { DEFAULT_REPLAY_BUDGET, ReplayScheduler, type ReplayBudget } from '../router/replay.js';
 import { LocalEvent } from '../router/routed-event.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -22,6 +22,7 @@ import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './conne
 import { CHANNEL_PATHS, CHANNELS, heartbeat, type Channel } from './messages.js';
 import { addHttpRoutes } from './http-routes.js';
 import { framingProblem, HttpSender } from './http-response.js';
+import { DEFAULT_FILTER_BUDGET, FilterBudget, type FilterBudgetOptions } from './filter-budget.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { DescriptorGuard } from './descriptor-guard.js';
@@ -64,6 +65,10 @@ export interface ServerOptions {
   messageBurst: number;
   /** Refused messages without a pause after which the connection is closed with CLOSE_CODES.rateLimited. */
   rateLimitCloseAfter: number;
+  /** What subscribes may cost: new pattern characters per second and scan regexes, per IP and in total. */
+  filterBudget: FilterBudgetOptions;
+  /** Work all resuming clients' replays may take together, shared fairly between client IPs. */
+  replayBudget: ReplayBudget;
   logger?: Logger;
   /** Per-log ingest status for /healthz and /metrics. */
   status: () => LogStatus[];
@@ -99,6 +104,8 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   messagesPerSecond: 20,
   messageBurst: 50,
   rateLimitCloseAfter: 500,
+  filterBudget: DEFAULT_FILTER_BUDGET,
+  replayBudget: DEFAULT_REPLAY_BUDGET,
 };
 
 /** The process's memory in bytes, for /healthz: resident set, V8 heap in use, and off-heap buffers. */
@@ -142,7 +149,8 @@ export class StreamServer {
   private readonly history: EventHistory;
   /** The newest events as built, for /latest.json (kept apart so it works without a history). */
   private readonly latest: LocalEvent[] = [];
-  private readonly replays = new ReplayScheduler();
+  private readonly replays: ReplayScheduler;
+  private readonly filterBudget: FilterBudget;
   private readonly open = new Set<WebSocket<ConnectionData>>();
   /** SSE and NDJSON streams: connections too, counted against the same limits. */
   private readonly streams = new StreamHub();
@@ -186,17 +194,22 @@ export class StreamServer {
         },
         subscriberCount: (topic) => this.app.numSubscribers(topic) + this.streams.subscriberCount(topic),
       },
-      new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength }),
+      new FilterMatcher({ maxRegexLength: this.options.limits.maxRegexLength, backgroundBuilds: true }),
     );
     this.history = new EventHistory(
       { maxEvents: this.options.historyMaxEvents, maxAgeMs: this.options.historyMaxAgeMs, maxBytes: this.options.historyMaxBytes },
-      (from, to) => this.logger.warn({ from, to }, 'resume history started over: seq did not follow on'),
+      (lastSeq, nextSeq) => {
+        this.logger.warn({ lastSeq, nextSeq }, 'resume history restarted after a gap in seq: clients resuming from before it get recovered:false');
+      },
     );
-    this.handler = new ConnectionHandler(this.router, this.options.limits, {
-      epoch: this.epoch,
-      history: this.history,
-      scheduler: this.replays,
-    });
+    this.replays = new ReplayScheduler(this.options.replayBudget);
+    this.filterBudget = new FilterBudget(this.options.filterBudget);
+    this.handler = new ConnectionHandler(
+      this.router,
+      this.options.limits,
+      { epoch: this.epoch, history: this.history, scheduler: this.replays },
+      this.filterBudget,
+    );
     this.descriptors = new DescriptorGuard({ pause: () => this.pauseAccepting(), resume: () => this.resumeAccepting() }, this.logger);
     this.metrics = createMetrics({
       logs: this.options.status,
@@ -218,6 +231,12 @@ export class StreamServer {
         topics: this.router.topicCount,
         filters: this.router.matcher.size,
       }),
+      resume: () => ({
+        gapMessages: this.handler.replayGaps.messages,
+        lostEvents: this.handler.replayGaps.events,
+        replayEventsExamined: this.replays.examinedTotal,
+      }),
+      filterBudgetRefusals: () => this.filterBudget.refused,
     });
     for (const channel of CHANNELS) this.addChannel(channel);
     const rootStream = addStreamRoutes(this.app, {
@@ -308,6 +327,7 @@ export class StreamServer {
           ip,
           token: admitted.token,
           rate: new MessageRateLimiter(this.rateLimit),
+          scanUnits: new Map(),
         };
         res.upgrade<ConnectionData>(data, key, protocol, extensions, context);
       },

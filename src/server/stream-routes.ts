@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Channel } from '../protocol/channels.js';
 import { URL_SUBSCRIPTION_ID } from '../protocol/limits.js';
 import type { ParseResult } from '../protocol/parse.js';
-import { errorMessage, subscribedMessage, subscriptionField } from '../protocol/replies.js';
+import { errorMessage, gapMessage, subscribedMessage, subscriptionField } from '../protocol/replies.js';
 import type { SubscribeMessage } from '../protocol/client-messages.js';
 import type { ErrorCode } from '../protocol/server-messages.js';
 import { Replay } from '../router/replay.js';
@@ -165,7 +165,11 @@ function openStream(res: HttpResponse, req: HttpRequest, channel: Channel, ctx: 
     channel,
     spec,
     field,
-    { send: (text, seq) => stream.write(frame(format, text, seq)), bufferedAmount: () => stream.bufferedAmount() },
+    {
+      send: (text, seq) => stream.write(frame(format, text, seq)),
+      bufferedAmount: () => stream.bufferedAmount(),
+      gap: (fromSeq, toSeq) => stream.write(frame(format, gapMessage(URL_SUBSCRIPTION_ID, fromSeq, toSeq))),
+    },
     () => {
       stream.replay = null;
       if (filter.message) ctx.router.join(stream, stream.subs, URL_SUBSCRIPTION_ID);

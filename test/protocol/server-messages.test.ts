@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { CertEvent } from '../../src/ingest/event.js';
 import { CHANNEL_PATHS, CHANNELS } from '../../src/protocol/channels.js';
-import { errorMessage, pongMessage, subscribedMessage, unsubscribedMessage, withSubscription } from '../../src/protocol/replies.js';
+import { errorMessage, gapMessage, pongMessage, subscribedMessage, unsubscribedMessage, withSubscription } from '../../src/protocol/replies.js';
 import {
   certificateUpdateMessageSchema,
   CLOSE_CODES,
@@ -68,7 +68,7 @@ describe('server messages: schemas match what the server sends', () => {
     assert.throws(() => withSubscription('[]', 's'), TypeError);
   });
 
-  it('replies: subscribed, unsubscribed, pong, error', () => {
+  it('replies: subscribed, gap, unsubscribed, pong, error', () => {
     assert.deepEqual(json(subscribedMessage('s1', { epoch: 'e1', seq: 7 })), { message_type: 'subscribed', id: 's1', epoch: 'e1', seq: 7 });
     assert.deepEqual(json(subscribedMessage('s1', { epoch: 'e1', seq: 7, recovered: false, oldestSeq: 3 })), {
       message_type: 'subscribed',
@@ -79,11 +79,12 @@ describe('server messages: schemas match what the server sends', () => {
       oldest_seq: 3,
     });
     assert.deepEqual(json(unsubscribedMessage('s1')), { message_type: 'unsubscribed', id: 's1' });
+    assert.deepEqual(json(gapMessage('s1', 5, 9)), { message_type: 'gap', id: 's1', from_seq: 5, to_seq: 9, reason: 'history_expired' });
     assert.deepEqual(json(pongMessage()), { message_type: 'pong' });
     assert.deepEqual(json(pongMessage('p1')), { message_type: 'pong', id: 'p1' });
     assert.equal(errorMessage('bad_json', 'x'), '{"message_type":"error","code":"bad_json","message":"x"}');
     assert.equal(errorMessage('unknown_subscription', 'no "s1"', 's1'), '{"message_type":"error","id":"s1","code":"unknown_subscription","message":"no \\"s1\\""}');
-    for (const text of [subscribedMessage('s1', { epoch: 'e', seq: 0, recovered: true }), unsubscribedMessage('s1'), pongMessage(), pongMessage('p'), errorMessage('rate_limited', 'slow down', 'a')]) {
+    for (const text of [subscribedMessage('s1', { epoch: 'e', seq: 0, recovered: true }), gapMessage('s1', 1, 1), unsubscribedMessage('s1'), pongMessage(), pongMessage('p'), errorMessage('rate_limited', 'slow down', 'a')]) {
       serverMessageSchema.parse(json(text));
     }
     for (const code of ERROR_CODES) errorMessageSchema.parse(json(errorMessage(code, 'text', 'id')));

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { AhoCorasick } from '../../src/router/aho-corasick.js';
 import { TermIndex } from '../../src/router/term-index.js';
 import { createRng } from '../../src/sim/rng.js';
+import { waitFor } from '../support/wait.js';
 
 /** Distinct ids of the terms found in `text`. */
 function found(scanner: { scan: AhoCorasick['scan'] }, text: string): number[] {
@@ -110,5 +111,76 @@ describe('TermIndex', () => {
       assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live);
     }
     assert.ok(index.stats().baseBuilds > 1, 'churn went through base rebuilds');
+  });
+});
+
+describe('TermIndex in background mode', () => {
+  it('builds outside refresh(), a slice at a time, and finds new terms exactly meanwhile', async () => {
+    const index = new TermIndex({ background: true });
+    const terms = Array.from({ length: 512 }, (_, i) => `bg-${i}-`.padEnd(200, 'k'));
+    const ids = terms.map((t) => index.acquire(t));
+    index.refresh();
+    assert.equal(index.stats().baseBuilds + index.stats().deltaBuilds, 0, 'refresh() itself built nothing');
+    assert.equal(index.stats().pendingTerms, 512);
+    assert.deepEqual(found(index, `x.${terms[300]!}.example`), [ids[300]]);
+    // Churn while the build runs: a term released before it is installed, one added after it started.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    index.release(ids[5]!);
+    const late = index.acquire('late-term');
+    index.refresh();
+    await waitFor('builds installed', () => index.stats().pendingTerms === 0, 20_000);
+    assert.ok(index.stats().baseBuilds >= 1);
+    assert.deepEqual(found(index, `${terms[300]!}.late-term.example`), [ids[300]!, late].sort((a, b) => a - b));
+    assert.deepEqual(found(index, `${terms[5]!}`).filter((id) => id !== ids[5]), [], 'a released term reports only its own (dead) id');
+  });
+
+  it('builds what was added even when nothing calls refresh() (no certificates flowing)', async () => {
+    const index = new TermIndex({ background: true });
+    const id = index.acquire('lonely-term'.padEnd(2000, 'q'));
+    await waitFor('the build', () => index.stats().pendingTerms === 0, 20_000);
+    assert.deepEqual(found(index, `x${'lonely-term'.padEnd(2000, 'q')}x`), [id]);
+  });
+});
+
+describe('TermIndex in background mode, under churn', () => {
+  it('stays exact while builds start, run and install between changes', async () => {
+    const rng = createRng(11);
+    const index = new TermIndex({ background: true });
+    const held = new Map<number, string>();
+    const refs = new Map<number, number>();
+    // Long terms, so that builds span several slices and changes land in the middle of them.
+    const words = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x`.padEnd(40 + (i % 60), 'y'));
+    for (let round = 0; round < 80; round++) {
+      for (let i = 0; i < 60; i++) {
+        if (rng.chance(0.55) || refs.size === 0) {
+          const word = rng.pick(words);
+          const id = index.acquire(word);
+          const known = held.get(id);
+          assert.ok(known === undefined || known === word, 'an id stands for one term while held');
+          held.set(id, word);
+          refs.set(id, (refs.get(id) ?? 0) + 1);
+        } else {
+          const id = rng.pick([...refs.keys()]);
+          index.release(id);
+          const left = refs.get(id)! - 1;
+          if (left === 0) {
+            refs.delete(id);
+            held.delete(id);
+          } else refs.set(id, left);
+        }
+      }
+      index.refresh();
+      for (let probe = 0; probe < 3; probe++) {
+        const text = Array.from({ length: 3 }, () => rng.pick(words)).join('.');
+        const live = [...refs.keys()].filter((id) => text.includes(held.get(id)!)).sort((a, b) => a - b);
+        assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live, `round ${round}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, round % 3));
+    }
+    await waitFor('builds installed', () => index.stats().pendingTerms === 0, 30_000);
+    const text = [...held.values()].slice(0, 5).join('.');
+    const live = [...refs.keys()].filter((id) => text.includes(held.get(id)!)).sort((a, b) => a - b);
+    assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live);
+    assert.ok(index.stats().baseBuilds >= 1 && index.stats().deltaBuilds >= 1, JSON.stringify(index.stats()));
   });
 });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { DEFAULT_FILTER_BUDGET } from '../../src/server/filter-budget.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
@@ -49,9 +50,16 @@ describe('abusive clients', () => {
   }
 
   before(async () => {
-    // The rate limit is raised here so that the server's handling of each abuse is what is tested
-    // (test/server/limits.test.ts covers the rate limit itself).
-    stack = await startStack({ seed: 'abuse' }, { messagesPerSecond: 1_000_000, messageBurst: 1_000_000 });
+    // The rate limit and the per-IP byte budget are raised here so that the server's handling of each
+    // abuse is what is tested (test/server/limits.test.ts and filter-budget.test.ts cover those).
+    stack = await startStack(
+      { seed: 'abuse' },
+      {
+        messagesPerSecond: 1_000_000,
+        messageBurst: 1_000_000,
+        filterBudget: { ...DEFAULT_FILTER_BUDGET, messageBytesPerSecondPerIp: 1e9, messageBytesBurstPerIp: 1e9 },
+      },
+    );
     healthy = await connectRecording(`ws://${stack.base}/domains-only`);
   });
 

@@ -7,8 +7,9 @@ export interface RecordingClient {
   close(): Promise<void>;
 }
 
-export async function connectRecording(url: string): Promise<RecordingClient> {
-  const socket = new WebSocket(url);
+/** `localAddress` (say 127.0.0.2) makes the client a different IP for the server's per-IP limits. */
+export async function connectRecording(url: string, options: { localAddress?: string } = {}): Promise<RecordingClient> {
+  const socket = new WebSocket(url, options);
   const messages: unknown[] = [];
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary) messages.push(JSON.parse(data.toString('utf8')));
