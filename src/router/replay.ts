@@ -92,6 +92,8 @@ export class Replay {
         this.lost += oldest - this.next;
         this.target.gap(this.next, oldest - 1);
         this.next = oldest;
+        // The history holds nothing (all expired): oldest is the seq after the newest.
+        if (this.next > newest) continue;
       }
       const event = this.history.get(this.next++)!;
       let matched = false;
