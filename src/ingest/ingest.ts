@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { CertCache } from '../x509/cert-cache.js';
 import { CertParseError, parseCertificate } from '../x509/certificate.js';
 import { CursorStore, type Cursors } from './cursor-store.js';
-import { buildEvent, type CertEvent, type ChainCert } from './event.js';
+import { buildEvent, entryCertKey, type CertEvent, type ChainCert } from './event.js';
 import type { CertStreamCert } from '../x509/types.js';
 
 export interface IngestOptions {
@@ -205,15 +205,17 @@ export class Ingest {
 
   private handleEntry(log: LogDescriptor, entry: LogEntry): void {
     let leaf: CertStreamCert;
+    let certKey: Buffer;
     try {
       leaf = parseCertificate(entry.leafDer);
+      certKey = entryCertKey(entry);
     } catch (err) {
       if (!(err instanceof CertParseError)) throw err;
       this.countParseError(log, err.reason);
       this.logger.warn({ log: log.name, index: entry.index, reason: err.reason, detail: err.message }, 'skipping unparsable certificate');
       return;
     }
-    const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.chainDers), ++this.seq, Date.now());
+    const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.chainDers), ++this.seq, Date.now(), certKey);
     for (const listener of this.listeners) {
       try {
         listener(event, log);
