@@ -46,6 +46,10 @@ export const serveConfigSchema = z.strictObject({
     description: 'memory for certificates kept for resuming clients (bytes, or with KiB/MiB/GiB); 0 turns resume off',
     valueName: 'size',
   }),
+  dedupeWindow: option(wholeNumber(0).default(DEFAULT_SERVER_OPTIONS.dedupeWindowMs / 60_000), {
+    description: 'minutes a certificate is remembered to mark its repeats in other logs (duplicate_of, dedupe subscriptions); 0 turns it off',
+    valueName: 'minutes',
+  }),
   nats: option(natsServers().optional(), {
     description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',
     valueName: 'urls',

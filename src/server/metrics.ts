@@ -6,6 +6,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LogStatus } from '../ingest/ingest.js';
 import type { HistoryStats } from '../router/history.js';
+import type { DedupeStats } from '../ingest/dedupe.js';
 import type { RouteStats } from '../router/router.js';
 import { CHANNELS, type Channel } from './messages.js';
 
@@ -20,6 +21,8 @@ export interface MetricsSources {
   rateLimitCloses: () => number;
   subscriptions: () => { subscriptions: number; topics: number; filters: number };
   history: () => HistoryStats;
+  /** null when de-duplication is off. */
+  dedupe: () => DedupeStats | null;
 }
 
 /** Advances a counter series to an absolute value read from elsewhere. */
@@ -99,6 +102,28 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set({ kind: 'span_seconds' }, h.spanMs / 1000);
     },
   });
+  const duplicates = new CounterMirror(
+    new Counter({
+      name: 'certstream_duplicates_total',
+      help: 'Certificates already streamed within the dedupe window (marked duplicate_of), per log and reason (same_entry, final_after_precert)',
+      labelNames: ['log', 'reason'],
+      registers: [registry],
+    }),
+  );
+  new Gauge({
+    name: 'certstream_dedupe',
+    help: 'De-duplication window: first sightings held (keys), bytes, and seconds over which every first sighting is held',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const d = sources.dedupe();
+      if (!d) return;
+      this.set({ kind: 'keys' }, d.keys);
+      this.set({ kind: 'bytes' }, d.bytes);
+      this.set({ kind: 'span_seconds' }, d.spanMs / 1000);
+      this.set({ kind: 'window_seconds' }, d.windowMs / 1000);
+    },
+  });
   const rateLimitCloses = new CounterMirror(
     new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
@@ -162,6 +187,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     const history = sources.history();
     for (const [bound, n] of Object.entries(history.dropped)) historyDropped.set({ bound }, n);
     historyResets.set({}, history.resets);
+    for (const [log, counts] of Object.entries(sources.dedupe()?.duplicates ?? {})) {
+      for (const [reason, n] of Object.entries(counts)) duplicates.set({ log, reason }, n);
+    }
   };
   new Gauge({
     name: 'certstream_subscriptions',
