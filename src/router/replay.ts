@@ -30,6 +30,8 @@ export class Replay {
     subscriptionField: string,
     private readonly target: ReplayTarget,
     private readonly onCaughtUp: () => void,
+    /** Skips repeats, as the live dedupe subscription does. */
+    private readonly dedupe = false,
   ) {
     this.next = fromSeq;
     this.matcher.acquire(spec);
@@ -63,6 +65,7 @@ export class Replay {
         this.next = oldest;
       }
       const event = this.history.get(this.next++)!;
+      if (this.dedupe && event.duplicateOf !== undefined) continue;
       let matched = false;
       this.matcher.match(event.domains, () => (matched = true));
       if (matched) this.target.send(event.message(this.channel).slice(0, -1) + this.suffix);

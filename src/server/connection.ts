@@ -146,7 +146,7 @@ export class ConnectionHandler {
     const recovered = since === undefined ? undefined : since.epoch === epoch && since.seq + 1 >= oldest && since.seq <= newest;
     const replayFrom = recovered && since && since.seq < newest ? since.seq + 1 : null;
     try {
-      this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null);
+      this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null, msg.dedupe);
     } catch (err) {
       if (!(err instanceof InvalidFilterError)) throw err;
       this.fail(ws, err.code, err.message, msg.id);
@@ -175,7 +175,7 @@ export class ConnectionHandler {
         data.replays.delete(msg.id);
         this.router.join(ws, data.subs, msg.id);
         this.syncHeartbeats(ws);
-      });
+      }, msg.dedupe);
       data.replays.set(msg.id, replay);
       this.syncHeartbeats(ws);
       this.resume.scheduler.add(replay);
