@@ -87,7 +87,7 @@ describe('de-duplication', () => {
       if (d.duplicate_of === undefined) keysByFirst.set(d.seq as number, d);
       else {
         repeats++;
-        if (d.update_type === 'X509LogEntry' && keysByFirst.get(d.duplicate_of as number)?.update_type === 'PrecertLogEntry') finals++;
+        if (d.update_type === 'X509LogEntry' && keysByFirst.get(d.duplicate_of)?.update_type === 'PrecertLogEntry') finals++;
       }
     }
     assert.ok(repeats > 10, `repeats ${repeats}`);
