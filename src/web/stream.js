@@ -14,7 +14,7 @@ const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
 
 /**
- * @typedef {{keywords: string[], regex: string[]}} Filter
+ * @typedef {{keywords: string[], regex: string[], dedupe?: boolean}} Filter
  * @typedef {{
  *   onCertificate(data: unknown): void,
  *   onConnection(state: 'connecting' | 'open' | 'closed'): void,
@@ -86,7 +86,8 @@ export class Stream {
   subscribe(filter) {
     if (this.ws?.readyState !== WebSocket.OPEN) return; // sent on open
     this.inFlight.push(filter);
-    this.ws.send(JSON.stringify({ type: 'subscribe', id: SUBSCRIPTION_ID, keywords: filter.keywords, regex: filter.regex }));
+    const dedupe = filter.dedupe ? { dedupe: true } : {};
+    this.ws.send(JSON.stringify({ type: 'subscribe', id: SUBSCRIPTION_ID, keywords: filter.keywords, regex: filter.regex, ...dedupe }));
   }
 
   reopen() {
