@@ -7,9 +7,10 @@
  * the SCT list), and so does the same entry in any number of logs. Exact definition and rationale:
  * protocol/README.md "Certificate identity".
  *
- * The removed extensions are skipped by hashing the pieces around them, never by copying the TBS.
+ * The kept pieces are copied into one scratch buffer and hashed in one call (cheaper than a
+ * streaming hash over the pieces); a TBS without either extension is hashed in place.
  */
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { contextTag, DerReader, structureError, Tag } from './der.js';
 import { encodeOid } from './oids.js';
 
@@ -19,12 +20,19 @@ const POISON = encodeOid('1.3.6.1.4.1.11129.2.4.3');
 const SCT_LIST = encodeOid('1.3.6.1.4.1.11129.2.4.2');
 const EXTENSIONS = contextTag(3, true);
 
-/** DER header (tag + definite length) for a value of `length` bytes. */
-function header(tag: number, length: number): Buffer {
-  if (length < 0x80) return Buffer.from([tag, length]);
-  const bytes: number[] = [];
-  for (let v = length; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+let scratch = Buffer.allocUnsafeSlow(16 * 1024);
+
+/** Writes a DER header (tag + minimal definite length) for a value of `length` bytes at `at`; returns the end. */
+function writeHeader(out: Buffer, at: number, tag: number, length: number): number {
+  out[at++] = tag;
+  if (length < 0x80) {
+    out[at++] = length;
+    return at;
+  }
+  const n = headerLength(length) - 2;
+  out[at++] = 0x80 | n;
+  for (let i = n - 1; i >= 0; i--) out[at++] = Math.floor(length / 256 ** i) & 0xff;
+  return at;
 }
 
 function headerLength(length: number): number {
@@ -82,17 +90,20 @@ function tbsKey(reader: DerReader, tbsStart: number, tbsEnd: number): Buffer {
   let keptBytes = 0;
   for (let i = 0; i < kept.length; i += 2) keptBytes += kept[i + 1]! - kept[i]!;
   const wrapperBytes = keptBytes === 0 ? 0 : headerLength(headerLength(keptBytes) + keptBytes) + headerLength(keptBytes) + keptBytes;
-  const h = createHash('sha256');
-  h.update(header(Tag.SEQUENCE, extStart - contentStart + wrapperBytes + (contentEnd - extEnd)));
-  h.update(b.subarray(contentStart, extStart));
+  // Assembled in a scratch buffer and hashed in one call: a 1-2 KB copy costs far less than a
+  // streaming hash object (measured: createHash + updates ~0.7 µs more than one-shot hash()).
+  const size = headerLength(extStart - contentStart + wrapperBytes + (contentEnd - extEnd)) + extStart - contentStart + wrapperBytes + (contentEnd - extEnd);
+  if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+  let at = writeHeader(scratch, 0, Tag.SEQUENCE, extStart - contentStart + wrapperBytes + (contentEnd - extEnd));
+  at += b.copy(scratch, at, contentStart, extStart);
   if (keptBytes > 0) {
-    h.update(header(EXTENSIONS, headerLength(keptBytes) + keptBytes));
-    h.update(header(Tag.SEQUENCE, keptBytes));
-    for (let i = 0; i < kept.length; i += 2) h.update(b.subarray(kept[i], kept[i + 1]));
+    at = writeHeader(scratch, at, EXTENSIONS, headerLength(keptBytes) + keptBytes);
+    at = writeHeader(scratch, at, Tag.SEQUENCE, keptBytes);
+    for (let i = 0; i < kept.length; i += 2) at += b.copy(scratch, at, kept[i], kept[i + 1]);
   }
   // Nothing may follow the extensions in a valid TBS; hashed anyway so no byte goes unaccounted.
-  if (extEnd < contentEnd) h.update(b.subarray(extEnd, contentEnd));
-  return h.digest();
+  if (extEnd < contentEnd) at += b.copy(scratch, at, extEnd, contentEnd);
+  return hash('sha256', scratch.subarray(0, at), 'buffer');
 }
 
 /** Key of a whole certificate or precertificate (DER Certificate). */
