@@ -7,7 +7,11 @@
  */
 import { decodeDataTile, decodeRfc6962Entry, encodeMerkleTreeLeaf, encodePrecertExtraData, encodeTileLeaf, leafIndexExtension } from '../src/ct/leaf.js';
 import type { LogDescriptor } from '../src/ct/log-list.js';
+import { randomBytes } from 'node:crypto';
 import { buildEvent } from '../src/ingest/event.js';
+import { Deduplicator } from '../src/ingest/dedupe.js';
+import { DEFAULT_DEDUPE_WINDOW } from '../src/ingest/dedupe-window.js';
+import { certificateKey, tbsCertificateKey } from '../src/x509/cert-key.js';
 import { EventHistory } from '../src/router/history.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
@@ -16,6 +20,7 @@ import { CertCache, parseCertificate } from '../src/x509/index.js';
 const secondsPerRow = Number(process.argv[2] ?? 1);
 const factory = await CertFactory.create({ seed: 'hot-paths' });
 const certs = Array.from({ length: 256 }, () => factory.precertificate());
+const finals = certs.map((c) => c.finalCertificate!().der);
 
 const items = certs.map((c, i) => ({
   leafInput: encodeMerkleTreeLeaf({ timestamp: 1e12 + i, kind: 'precert', signedEntry: c.precert!.tbs, issuerKeyHash: c.precert!.issuerKeyHash, extensions: new Uint8Array(0) }),
@@ -57,6 +62,21 @@ function measure(op: (i: number) => unknown): number {
   return ((performance.now() - start) * 1e6) / n;
 }
 
+/** A window already holding 1 M first sightings (1,000/s over ~17 min), fed new keys at 1 ms of stream time each. */
+const dedupe = new Deduplicator(DEFAULT_DEDUPE_WINDOW);
+/** Uniform keys (only the first 8 bytes are read): views 8 bytes apart into one random pool. */
+const POOL_KEYS = 4_000_000;
+const keyPool = randomBytes(POOL_KEYS * 8 + 24);
+let keyAt = 0;
+const freshKey = (): Buffer => keyPool.subarray((keyAt % POOL_KEYS) * 8, (keyAt++ % POOL_KEYS) * 8 + 32);
+const probe = { ...events[0]! };
+const markFresh = (seq: number): void => {
+  probe.certKey = freshKey();
+  probe.seq = seq;
+  dedupe.mark(probe, seq);
+};
+let dedupeSeq = 1;
+for (; dedupeSeq <= 1_000_000; dedupeSeq++) markFresh(dedupeSeq);
 const rows: [string, number][] = [
   ['get-entries item: base64 + MerkleTreeLeaf + extra_data', measure((i) => decodeRfc6962Entry(i, Buffer.from(jsonItems[i]!.leaf_input, 'base64'), Buffer.from(jsonItems[i]!.extra_data, 'base64')))],
   // One whole-tile decode every 256 operations: the figure is per record.
@@ -65,6 +85,9 @@ const rows: [string, number][] = [
     const entry = decodeRfc6962Entry(i, items[i]!.leafInput, items[i]!.extraData);
     return buildEvent(log, entry, parseCertificate(entry.leafDer), entry.chainDers.map((d) => cache.get(d)), i, 0);
   })],
+  ['cert key: precert, from the log TBS (one hash)', measure((i) => tbsCertificateKey(certs[i]!.precert!.tbs))],
+  ['cert key: final certificate (SCT list left out)', measure((i) => certificateKey(finals[i]!))],
+  ['dedupe: mark a new certificate (1 M+ keys held, 1 ms apart)', measure(() => markFresh(dedupeSeq++))],
   ['serialize full', measure((i) => serializeFull(events[i]!))],
   ['serialize lite', measure((i) => serializeLite(events[i]!))],
   ['serialize domains-only', measure((i) => serializeDomains(events[i]!))],

@@ -10,9 +10,10 @@
  *   history memory per event kept in the resume history (see bench/history-memory.ts)
  *   footprint  RSS of `serve` with its defaults, without history, and of certstream-server-go, side by side
  *   soak    ours for 30 minutes with churning clients, sampling its memory (see bench/soak.ts)
+ *   dedupe  memory of the de-duplication window at 1,000 new certificates/s over more than its hour (see bench/dedupe-memory.ts)
  *   cluster publish, edge intake and NATS cost per entry on a real nats-server (see bench/cluster.ts)
  */
-const BENCHMARKS: Record<string, string> = { ingest: './ingest.js', parse: './x509-parse.js', match: './match.js', load: './load.js', hot: './hot-paths.js', soak: './soak.js', history: './history-memory.js', footprint: './footprint.js', cluster: './cluster.js' };
+const BENCHMARKS: Record<string, string> = { ingest: './ingest.js', parse: './x509-parse.js', match: './match.js', load: './load.js', hot: './hot-paths.js', soak: './soak.js', history: './history-memory.js', footprint: './footprint.js', cluster: './cluster.js', dedupe: './dedupe-memory.js' };
 
 const [name, ...rest] = process.argv.slice(2);
 const module = name === undefined ? undefined : BENCHMARKS[name];

@@ -39,6 +39,7 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
     historyMaxEvents: o.historyEvents,
     historyMaxAgeMs: o.historyMinutes * 60_000,
     historyMaxBytes: o.historyMemory,
+    dedupeWindowMs: o.dedupeWindow * 60_000,
   };
 }
 

@@ -22,6 +22,7 @@ export interface WatchOptions {
   domainsOnly?: boolean;
   keyword?: string[];
   regex?: string[];
+  dedupe?: boolean;
   json?: boolean;
   count?: number;
   maxReconnectDelay: number;
@@ -51,6 +52,7 @@ export function registerWatchCommand(program: Command): void {
     .option('--domains-only', 'domains-only channel: just the domains of each certificate')
     .option('--keyword <keyword>', 'only certificates with a domain containing it, ignoring case (repeatable)', collect)
     .option('--regex <re2>', 'only certificates with a domain matching this RE2 regex (repeatable)', collect)
+    .option('--dedupe', 'each certificate once: leave out those already streamed (in another log, or a final certificate after its precertificate)')
     .option('--json', 'print each message as one line of JSON (for jq)')
     .option('--count <n>', 'stop after n certificates', positiveInt)
     // For tests that restart the server: how long a reconnect may wait at most.
@@ -86,7 +88,7 @@ export async function runWatch(options: WatchOptions): Promise<number> {
     reportConnectionEvents(client);
     // Always a subscription, even without filters: it is what a reconnect resumes.
     const subscription = await client
-      .subscribe({ channel, keywords: options.keyword ?? [], regex: options.regex ?? [] })
+      .subscribe({ channel, keywords: options.keyword ?? [], regex: options.regex ?? [], ...(options.dedupe ? { dedupe: true } : {}) })
       .catch((err: unknown) => {
         throw new WatchFailure(err instanceof ServerError ? `the server refused the subscription: ${err.message}` : errorText(err));
       });
@@ -170,7 +172,7 @@ function describeSubscription(channel: Channel, options: WatchOptions): string {
     ...(options.keyword ?? []).map((k) => `keyword ${JSON.stringify(k)}`),
     ...(options.regex ?? []).map((r) => `regex ${JSON.stringify(r)}`),
   ];
-  return `${channel}, ${filters.length === 0 ? 'every certificate' : filters.join(', ')}`;
+  return `${channel}, ${filters.length === 0 ? 'every certificate' : filters.join(', ')}${options.dedupe ? ', each once' : ''}`;
 }
 
 function parseServerUrl(text: string): string {

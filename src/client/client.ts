@@ -109,6 +109,7 @@ export class CertStreamClient {
     const id = options.id ?? this.generateId();
     const filter: SubscriptionFilter = { keywords: [...(options.keywords ?? [])], regex: [...(options.regex ?? [])] };
     if (options.channel !== undefined) filter.channel = options.channel;
+    if (options.dedupe === true) filter.dedupe = true;
 
     const existing = this.subscriptions.get(id);
     const subscription = existing ?? new Subscription(id, filter, this.host, !this.hasOwnReaders());
@@ -374,6 +375,7 @@ export class CertStreamClient {
       ...(filter.channel === undefined ? {} : { channel: filter.channel }),
       keywords: filter.keywords,
       regex: filter.regex,
+      ...(filter.dedupe === true ? { dedupe: true } : {}),
       ...(since === undefined ? {} : { since: { seq: since.seq, epoch: since.epoch } }),
     };
     return this.requests.send(transport, message, `subscribe ${subscription.id}`, (reply) => {

@@ -12,6 +12,7 @@ export interface SubscriptionFilter {
   channel?: Channel;
   keywords: readonly string[];
   regex: readonly string[];
+  dedupe?: boolean;
 }
 
 /** What a subscription needs from its client. */

@@ -51,6 +51,8 @@ export interface SubscribeOptions<C extends Channel = Channel> {
   keywords?: readonly string[];
   /** RE2 regular expressions, searched unanchored in each domain. */
   regex?: readonly string[];
+  /** Only first sightings: no certificate the server already streamed (no `duplicate_of`). */
+  dedupe?: boolean;
   /** Resume from a position saved earlier (Subscription.position): the server replays what was missed. */
   since?: StreamPosition;
 }

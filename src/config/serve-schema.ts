@@ -62,6 +62,10 @@ export const serveConfigSchema = z.strictObject({
     description: 'access token file (one token per line, or JSON [{name, token, maxConnections}]); connections then need a token; re-read on SIGHUP',
     valueName: 'file',
   }),
+  dedupeWindow: option(wholeNumber(0).default(DEFAULT_SERVER_OPTIONS.dedupeWindowMs / 60_000), {
+    description: 'minutes a certificate is remembered to mark its repeats in other logs (duplicate_of, dedupe subscriptions); 0 turns it off',
+    valueName: 'minutes',
+  }),
   nats: option(natsServers().optional(), {
     description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',
     valueName: 'urls',

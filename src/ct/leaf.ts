@@ -124,8 +124,21 @@ export function encodePrecertExtraData(preCertificate: Uint8Array, chain: readon
 export function decodeRfc6962Entry(index: number, leafInput: Uint8Array, extraData: Uint8Array): LogEntry {
   const entry = decodeMerkleTreeLeaf(leafInput);
   const extra = decodeExtraData(entry.kind, extraData);
-  const leafDer = entry.kind === 'precert' ? extra.preCertificate! : entry.signedEntry;
-  return { index, timestamp: entry.timestamp, kind: entry.kind, leafDer, chainDers: extra.chain };
+  return toLogEntry(index, entry, extra.preCertificate, extra.chain);
+}
+
+/**
+ * The LogEntry of a decoded TimestampedEntry: the leaf is the certificate (x509) or the full
+ * pre_certificate, and a precert keeps the TBS the log signed for its identity key.
+ */
+export function toLogEntry(
+  index: number,
+  entry: TimestampedEntry,
+  preCertificate: Uint8Array | undefined,
+  chainDers: readonly Uint8Array[],
+): LogEntry {
+  if (entry.kind === 'x509') return { index, timestamp: entry.timestamp, kind: 'x509', leafDer: entry.signedEntry, chainDers };
+  return { index, timestamp: entry.timestamp, kind: 'precert', leafDer: preCertificate!, precertTbs: entry.signedEntry, chainDers };
 }
 
 export function encodeTileLeaf(leaf: TileLeaf): Uint8Array {

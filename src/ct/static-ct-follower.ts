@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { verifyCheckpoint } from './checkpoint.js';
 import { FetchError, LogFollower, type Chunk, type ChunkItem } from './follower.js';
-import { decodeDataTile, readLeafIndexExtension, type TileLeaf } from './leaf.js';
+import { decodeDataTile, readLeafIndexExtension, toLogEntry, type TileLeaf } from './leaf.js';
 import type { SeenHead } from './poll-pacer.js';
 import { fetchOrFail, httpStatusError } from './rfc6962-follower.js';
 import { dataTilePath, TILE_WIDTH } from './tile-path.js';
@@ -99,8 +99,7 @@ export class StaticCtFollower extends LogFollower {
       return { index, reason: 'leaf_index_mismatch', message: `tile position ${index} holds leaf_index ${declared}` };
     }
     const chainDers = await Promise.all(leaf.chainFingerprints.map((fp) => this.issuer(fp, signal)));
-    const leafDer = leaf.entry.kind === 'precert' ? leaf.preCertificate! : leaf.entry.signedEntry;
-    return { index, timestamp: leaf.entry.timestamp, kind: leaf.entry.kind, leafDer, chainDers };
+    return toLogEntry(index, leaf.entry, leaf.preCertificate, chainDers);
   }
 
   /** An issuer by fingerprint, fetched when not cached; a failed fetch is retried with the chunk. */

@@ -13,6 +13,11 @@ export interface LogEntry {
   readonly kind: EntryKind;
   /** x509: the logged certificate; precert: the full pre_certificate (with poison) from the chain data. */
   readonly leafDer: Uint8Array;
+  /**
+   * precert only: the TBSCertificate the log signed (poison removed, issuer as in the final
+   * certificate), from which the certificate's identity key is computed.
+   */
+  readonly precertTbs?: Uint8Array;
   /** Issuer chain, leaf excluded, in the order the log gives it. */
   readonly chainDers: readonly Uint8Array[];
 }

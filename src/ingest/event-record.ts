@@ -5,18 +5,21 @@
  * the leaf again (~7 µs), so a record costs little more than its DER while it waits to be replayed.
  *
  * Layout (little-endian): u8 version, u8 flags (bit 0: precertificate), f64 seen, f64 cert_index,
- * u32 origin ref, u8 chain length, u32 chain refs, u16 domain count, per domain u16 length + UTF-8,
+ * u32 origin ref, u8 chain length, 32 bytes cert key, f64 duplicate_of (0: a first sighting), u32 chain refs, u16 domain count, per domain u16 length + UTF-8,
  * then the leaf DER up to the end. The domains are kept so that filters can be matched without
  * parsing, which a replay does for every event it skips; a leaf whose domains do not fit those
  * fields (flag bit 1) keeps none and is parsed for them instead.
  */
 import { CertParseError, parseCertificate, type CertStreamCert } from '../x509/index.js';
+import { CERT_KEY_BYTES } from '../x509/cert-key.js';
 import { certLink, type CertEvent, type ChainCert, type LogRef } from './event.js';
 
-const VERSION = 1;
+const VERSION = 2;
 const PRECERT = 1;
 const DOMAINS_NOT_KEPT = 2;
-const HEADER_BYTES = 1 + 1 + 8 + 8 + 4 + 1;
+const CERT_KEY_AT = 23;
+const DUPLICATE_OF_AT = CERT_KEY_AT + CERT_KEY_BYTES;
+const HEADER_BYTES = DUPLICATE_OF_AT + 8;
 const MAX_CHAIN = 255;
 const MAX_DOMAINS = 0xffff;
 const MAX_DOMAIN_BYTES = 0xffff;
@@ -62,6 +65,9 @@ export function encodeRecord(event: CertEvent, refs: RecordRefs): Uint8Array {
   out.writeDoubleLE(event.cert_index, 10);
   out.writeUInt32LE(refs.originRef(event), 18);
   out[22] = chain.length;
+  if (event.certKey.length !== CERT_KEY_BYTES) throw new RecordError(`cert key of ${event.certKey.length} bytes`);
+  out.set(event.certKey, CERT_KEY_AT);
+  out.writeDoubleLE(event.duplicate_of ?? 0, DUPLICATE_OF_AT);
   let at = HEADER_BYTES;
   for (const cert of chain) {
     out.writeUInt32LE(refs.chainRef(cert), at);
@@ -122,6 +128,13 @@ export function recordChainRefs(bytes: Uint8Array): number[] {
   return refs;
 }
 
+/** The seq of the event's first sighting when it is a repeat (read without decoding the record). */
+export function recordDuplicateOf(bytes: Uint8Array): number | undefined {
+  const { reader } = readHeader(bytes);
+  const first = reader.buf.readDoubleLE(DUPLICATE_OF_AT);
+  return first === 0 ? undefined : first;
+}
+
 /** The leaf's domains (all_domains), without parsing the certificate unless they were not kept. */
 export function recordDomains(bytes: Uint8Array): string[] {
   const { reader, chainCount } = readHeader(bytes);
@@ -150,6 +163,7 @@ export function decodeRecord(bytes: Uint8Array, seq: number, refs: Pick<RecordRe
   const leaf = parseLeaf(leafDer);
   const { source, log } = refs.origin(buf.readUInt32LE(18));
   const certIndex = buf.readDoubleLE(10);
+  const duplicateOf = buf.readDoubleLE(DUPLICATE_OF_AT);
   return {
     seq,
     update_type: (buf[1]! & PRECERT) !== 0 ? 'PrecertLogEntry' : 'X509LogEntry',
@@ -159,6 +173,8 @@ export function decodeRecord(bytes: Uint8Array, seq: number, refs: Pick<RecordRe
     cert_link: certLink(log, certIndex),
     seen: buf.readDoubleLE(2),
     source,
+    certKey: Buffer.from(buf.subarray(CERT_KEY_AT, DUPLICATE_OF_AT)),
+    ...(duplicateOf === 0 ? {} : { duplicate_of: duplicateOf }),
     leafDer,
     log,
   };

@@ -6,6 +6,7 @@ import type { LogDescriptor } from '../ct/log-list.js';
 import { dataTilePath, TILE_WIDTH } from '../ct/tile-path.js';
 import type { LogEntry } from '../ct/types.js';
 import type { CertStreamCert } from '../x509/types.js';
+import { certificateKey, tbsCertificateKey } from '../x509/cert-key.js';
 
 export type UpdateType = 'X509LogEntry' | 'PrecertLogEntry';
 
@@ -29,6 +30,10 @@ export interface CertEvent {
   /** Seconds since the epoch, with fractions, when this server read the entry. */
   seen: number;
   source: { url: string; name: string };
+  /** The certificate's identity (src/x509/cert-key.ts), 32 bytes; sent as hex `cert_key`. */
+  certKey: Buffer;
+  /** seq of this certificate's first sighting within the dedupe window, when this is a repeat. */
+  duplicate_of?: number;
   /** The leaf's DER (leaf_cert is parsed from it), kept so the event can be stored as bytes. */
   leafDer: Uint8Array;
   log: LogRef;
@@ -49,6 +54,14 @@ export function certLink(log: LogRef, index: number): string {
   return `${log.url}${dataTilePath(Math.floor(index / TILE_WIDTH))}`;
 }
 
+/**
+ * The entry's certificate identity: from the TBS the log signed for a precert (issuer as in the
+ * final certificate), else from the certificate. Throws CertParseError when it cannot be walked.
+ */
+export function entryCertKey(entry: LogEntry): Buffer {
+  return entry.precertTbs ? tbsCertificateKey(entry.precertTbs) : certificateKey(entry.leafDer);
+}
+
 export function buildEvent(
   log: LogDescriptor,
   entry: LogEntry,
@@ -56,6 +69,7 @@ export function buildEvent(
   chain: ChainCert[],
   seq: number,
   seenMs: number,
+  certKey = entryCertKey(entry),
 ): CertEvent {
   return {
     seq,
@@ -66,6 +80,7 @@ export function buildEvent(
     cert_link: certLink(log, entry.index),
     seen: seenMs / 1000,
     source: { url: sourceUrl(log), name: log.name },
+    certKey,
     leafDer: entry.leafDer,
     log: { api: log.api, url: log.url },
   };

@@ -13,7 +13,7 @@ import { CertCache } from '../x509/cert-cache.js';
 import { CertParseError, parseCertificate } from '../x509/certificate.js';
 import type { CertFieldIssue } from '../x509/issues.js';
 import { CursorStore, type Cursors } from './cursor-store.js';
-import { buildEvent, type CertEvent, type ChainCert } from './event.js';
+import { buildEvent, entryCertKey, type CertEvent, type ChainCert } from './event.js';
 import type { CertStreamCert } from '../x509/types.js';
 
 export interface IngestOptions {
@@ -223,8 +223,10 @@ export class Ingest {
 
   private handleEntry(log: LogDescriptor, entry: LogEntry): void {
     let leaf: CertStreamCert;
+    let certKey: Buffer;
     try {
       leaf = parseCertificate(entry.leafDer, this.issues);
+      certKey = entryCertKey(entry);
     } catch (err) {
       this.issues.length = 0;
       if (!(err instanceof CertParseError)) throw err;
@@ -233,7 +235,7 @@ export class Ingest {
       return;
     }
     this.countIssues(log, entry.index, '');
-    const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.index, entry.chainDers), ++this.seq, Date.now());
+    const event = buildEvent(log, entry, leaf, this.parseChain(log, entry.index, entry.chainDers), ++this.seq, Date.now(), certKey);
     for (const listener of this.listeners) {
       try {
         listener(event, log);

@@ -39,6 +39,13 @@ export function createClientMessageSchemas(limits: ProtocolLimits) {
       channel: channelSchema.optional().describe('Shape of delivered messages; defaults to the channel of the connection path.'),
       keywords: z.array(keywordSchema).max(limits.maxKeywords).default([]),
       regex: z.array(regexSchema).max(limits.maxRegexes).default([]),
+      dedupe: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Only first sightings: leave out certificates already streamed within the server\'s dedupe window (those with duplicate_of). ' +
+            'The decision is the certificate\'s, so a replay with since gives what a live subscription gave.',
+        ),
       since: z
         .strictObject({
           seq: z.number().int().nonnegative().describe('The last seq the client received.'),

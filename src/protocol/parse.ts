@@ -113,6 +113,7 @@ export function parseQueryFilters(
 
   const keywords: string[] = [];
   const regex: string[] = [];
+  let dedupe = false;
   for (const pair of raw.split('&')) {
     if (pair === '') continue;
     const equals = pair.indexOf('=');
@@ -129,16 +130,23 @@ export function parseQueryFilters(
       }
     } else if (name === 'regex' && value !== '') {
       regex.push(value);
+    } else if (name === 'dedupe') {
+      if (!(value in DEDUPE_VALUES)) {
+        return failure('invalid_field', `query: dedupe must be 1, 0, true or false, not ${JSON.stringify(value)}`, URL_SUBSCRIPTION_ID);
+      }
+      dedupe = DEDUPE_VALUES[value]!;
     }
   }
-  if (keywords.length === 0 && regex.length === 0) return { ok: true, message: null };
+  if (keywords.length === 0 && regex.length === 0 && !dedupe) return { ok: true, message: null };
 
-  const candidate = { type: 'subscribe', id: URL_SUBSCRIPTION_ID, keywords, regex };
+  const candidate = { type: 'subscribe', id: URL_SUBSCRIPTION_ID, keywords, regex, dedupe };
   const result = schemasFor(limits).subscribe.safeParse(candidate);
   if (result.success) return { ok: true, message: result.data };
   const { code, message } = describeIssues(result.error.issues, candidate, limits);
   return failure(code, `query: ${message}`, URL_SUBSCRIPTION_ID);
 }
+
+const DEDUPE_VALUES: Record<string, boolean> = { '1': true, true: true, '0': false, false: false };
 
 function percentDecode(text: string): string | null {
   try {

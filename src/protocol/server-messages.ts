@@ -127,6 +127,21 @@ const subscriptionField = subscriptionIdSchema
 /** What a resuming client passes back as `since.seq`. */
 const seqSchema = z.number().int().nonnegative().describe('Server-wide sequence number, increasing by one per certificate.');
 
+const certKeySchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .describe(
+    'The certificate\'s identity, hex: SHA-256 of its TBSCertificate without the CT poison and embedded SCT list extensions. ' +
+      'The same for a precertificate and its final certificate, and for the same entry in any log (protocol/README.md "Certificate identity").',
+  );
+
+const duplicateOfSchema = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe('Present when this certificate was already streamed within the dedupe window: the seq of its first sighting.');
+
 export const certificateUpdateDataSchema = z
   .looseObject({
     update_type: z.enum(['X509LogEntry', 'PrecertLogEntry']),
@@ -137,6 +152,8 @@ export const certificateUpdateDataSchema = z
     seen: z.number().describe('Unix seconds, with fractions, when the server read the entry.'),
     source: z.looseObject({ url: z.string().describe('Log URL as the log list gives it, scheme included.'), name: z.string() }),
     seq: seqSchema,
+    cert_key: certKeySchema,
+    duplicate_of: duplicateOfSchema,
   })
   .meta({ id: 'CertificateUpdateData' });
 
@@ -171,6 +188,8 @@ export const dnsEntriesMessageSchema = z
     message_type: z.literal('dns_entries'),
     data: z.array(z.string()).describe("The certificate's all_domains."),
     seq: seqSchema,
+    cert_key: certKeySchema,
+    duplicate_of: duplicateOfSchema,
     subscription: subscriptionField,
   })
   .meta({ id: 'DnsEntriesMessage', description: 'One certificate, on the domains-only channel.' });

@@ -7,7 +7,7 @@
  * Seqs held are contiguous (one ingest numbers every event it emits), ending at `newestSeq`.
  */
 import type { CertEvent, ChainCert } from '../ingest/event.js';
-import { decodeRecord, encodeRecord, recordChainRefs, recordDomains, RecordError, type EventOrigin, type RecordRefs } from '../ingest/event-record.js';
+import { decodeRecord, encodeRecord, recordChainRefs, recordDomains, recordDuplicateOf, RecordError, type EventOrigin, type RecordRefs } from '../ingest/event-record.js';
 import type { Channel } from '../protocol/channels.js';
 import { RecordLog } from './record-log.js';
 import { LocalEvent, type RoutedEvent } from './routed-event.js';
@@ -111,6 +111,7 @@ class OriginTable {
 /** An event read back from the history: domains read at once, the certificate parsed on demand. */
 class StoredEvent implements RoutedEvent {
   readonly domains: readonly string[];
+  readonly duplicateOf: number | undefined;
   private event: LocalEvent | undefined;
 
   constructor(
@@ -119,6 +120,7 @@ class StoredEvent implements RoutedEvent {
     private readonly refs: RecordRefs,
   ) {
     this.domains = recordDomains(record);
+    this.duplicateOf = recordDuplicateOf(record);
   }
 
   message(channel: Channel): string {

@@ -51,6 +51,8 @@ export class Replay {
     private readonly onCaughtUp: () => void,
     /** Replays are shared fairly between these (the client's IP). */
     readonly owner = '',
+    /** Skips repeats, as the live dedupe subscription does. */
+    private readonly dedupe = false,
   ) {
     this.next = fromSeq;
     this.newestSeen = history.newestSeq ?? fromSeq - 1;
@@ -96,6 +98,7 @@ export class Replay {
         if (this.next > newest) continue;
       }
       const event = this.history.get(this.next++)!;
+      if (this.dedupe && event.duplicateOf !== undefined) continue;
       let matched = false;
       this.matcher.match(event.domains, () => (matched = true));
       if (matched) this.target.send(event.message(this.channel).slice(0, -1) + this.suffix, event.seq);

@@ -10,6 +10,8 @@ import { serialize } from '../server/messages.js';
 export interface RoutedEvent {
   readonly seq: number;
   readonly domains: readonly string[];
+  /** The seq of this certificate's first sighting when it is a repeat: dedupe subscriptions skip it. */
+  readonly duplicateOf: number | undefined;
   /** The channel's message; a subscription's field is spliced in before its final `}`. */
   message(channel: Channel): string;
 }
@@ -24,6 +26,10 @@ export class LocalEvent implements RoutedEvent {
 
   get domains(): readonly string[] {
     return this.event.leaf_cert.all_domains;
+  }
+
+  get duplicateOf(): number | undefined {
+    return this.event.duplicate_of;
   }
 
   message(channel: Channel): string {

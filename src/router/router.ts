@@ -27,6 +27,8 @@ interface Topic {
   readonly key: string;
   readonly channel: Channel;
   readonly filterId: number;
+  /** Only first sightings (events without duplicate_of). */
+  readonly dedupe: boolean;
   /** `,"subscription":"<id>"}` appended to a channel message for this topic. */
   readonly suffix: string;
   refs: number;
@@ -67,17 +69,18 @@ export class Router {
   /**
    * Adds (or replaces) subscription `id` of a connection. Throws InvalidFilterError for a filter the
    * matcher rejects, leaving any previous subscription with that id in place. With `join` false the
-   * connection does not receive the topic yet (a replay runs first) until join() is called.
+   * connection does not receive the topic yet (a replay runs first) until join() is called. A
+   * `dedupe` subscription gets no repeats (events with duplicate_of).
    */
-  subscribe(member: TopicMember, subs: SubscriptionSet, id: string, channel: Channel, spec: FilterSpec, join = true): void {
+  subscribe(member: TopicMember, subs: SubscriptionSet, id: string, channel: Channel, spec: FilterSpec, join = true, dedupe = false): void {
     const filterId = this.matcher.acquire(spec);
-    const key = `${channel}\u0000${filterId}\u0000${id}`;
+    const key = `${channel}\u0000${filterId}\u0000${dedupe ? 'd' : ''}\u0000${id}`;
     let topic = this.topicsByKey.get(key);
     if (topic) {
       // The matcher holds one reference per topic, not per subscriber.
       this.matcher.release(filterId);
     } else {
-      topic = { name: `s${this.nextTopic++}`, key, channel, filterId, suffix: `${subscriptionField(id)}}`, refs: 0 };
+      topic = { name: `s${this.nextTopic++}`, key, channel, filterId, dedupe, suffix: `${subscriptionField(id)}}`, refs: 0 };
       this.topicsByKey.set(key, topic);
       let set = this.topicsByFilter.get(filterId);
       if (!set) this.topicsByFilter.set(filterId, (set = new Set()));
@@ -153,6 +156,7 @@ export class Router {
         const topics = this.topicsByFilter.get(filterId);
         if (!topics) return;
         for (const topic of topics) {
+          if (topic.dedupe && event.duplicateOf !== undefined) continue;
           this.send(topic.name, topic.channel, () => this.message(topic.channel).slice(0, -1) + topic.suffix);
         }
       });

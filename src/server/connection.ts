@@ -174,7 +174,7 @@ export class ConnectionHandler {
         return;
       }
       scanUnits = cost.scanUnits;
-      this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null);
+      this.router.subscribe(ws, data.subs, msg.id, channel, spec, replayFrom === null, msg.dedupe);
     } catch (err) {
       if (!(err instanceof InvalidFilterError)) throw err;
       this.fail(ws, err.code, err.message, msg.id);
@@ -211,7 +211,7 @@ export class ConnectionHandler {
         this.router.join(ws, data.subs, msg.id);
         this.syncHeartbeats(ws);
       };
-      const replay = new Replay(history, replayFrom, channel, spec, subscriptionField(msg.id), target, caughtUp, data.ip);
+      const replay = new Replay(history, replayFrom, channel, spec, subscriptionField(msg.id), target, caughtUp, data.ip, msg.dedupe);
       data.replays.set(msg.id, replay);
       this.syncHeartbeats(ws);
       this.resume.scheduler.add(replay);

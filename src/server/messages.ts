@@ -44,7 +44,7 @@ function certificateUpdate(event: CertEvent, variant: 'full' | 'lite'): string {
     `{"message_type":"certificate_update","data":{"update_type":${JSON.stringify(event.update_type)}` +
     `,"leaf_cert":${JSON.stringify(leaf)}${full ? `,"chain":[${event.chain.map(chainCertJson).join(',')}]` : ''}` +
     `,"cert_index":${event.cert_index},"cert_link":${JSON.stringify(event.cert_link)}` +
-    `,"seen":${event.seen},"source":${JSON.stringify(event.source)},"seq":${event.seq}}}`
+    `,"seen":${event.seen},"source":${JSON.stringify(event.source)},"seq":${event.seq}${identityFields(event)}}}`
   );
 }
 
@@ -56,13 +56,15 @@ export function serializeLite(event: CertEvent): string {
   return certificateUpdate(event, 'lite');
 }
 
-/** The original format (data = the domains) plus a top-level seq, so domains-only clients can resume. */
-export function domainsMessage(domains: readonly string[], seq: number): string {
-  return `{"message_type":"dns_entries","data":${JSON.stringify(domains)},"seq":${seq}}`;
+/** `,"cert_key":"<hex>"` and, for a repeat, `,"duplicate_of":<seq>`: who this certificate is. */
+function identityFields(event: CertEvent): string {
+  const key = `,"cert_key":"${event.certKey.toString('hex')}"`;
+  return event.duplicate_of === undefined ? key : `${key},"duplicate_of":${event.duplicate_of}`;
 }
 
+/** The original format (data = the domains) plus top-level seq (to resume) and identity fields. */
 export function serializeDomains(event: CertEvent): string {
-  return domainsMessage(event.leaf_cert.all_domains, event.seq);
+  return `{"message_type":"dns_entries","data":${JSON.stringify(event.leaf_cert.all_domains)},"seq":${event.seq}${identityFields(event)}}`;
 }
 
 const SERIALIZERS: Record<Channel, (event: CertEvent) => string> = {

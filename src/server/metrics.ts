@@ -6,6 +6,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LogStatus } from '../ingest/ingest.js';
 import type { HistoryStats } from '../router/history.js';
+import type { DedupeStats } from '../ingest/dedupe.js';
 import type { RouteStats } from '../router/router.js';
 import type { HttpSendStats } from './http-response.js';
 import { CHANNELS, type Channel } from './messages.js';
@@ -36,6 +37,8 @@ export interface MetricsSources {
   resume: () => ResumeCounts;
   /** Subscribes refused by the filter budget, per reason. */
   filterBudgetRefusals: () => Record<string, number>;
+  /** null when de-duplication is off. */
+  dedupe: () => DedupeStats | null;
 }
 
 export interface ResumeCounts {
@@ -171,6 +174,28 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.http.pending);
     },
   });
+  const duplicates = new CounterMirror(
+    new Counter({
+      name: 'certstream_duplicates_total',
+      help: 'Certificates already streamed within the dedupe window (marked duplicate_of), per log and reason (same_entry, final_after_precert)',
+      labelNames: ['log', 'reason'],
+      registers: [registry],
+    }),
+  );
+  new Gauge({
+    name: 'certstream_dedupe',
+    help: 'De-duplication window: first sightings held (keys), bytes, and seconds over which every first sighting is held',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const d = sources.dedupe();
+      if (!d) return;
+      this.set({ kind: 'keys' }, d.keys);
+      this.set({ kind: 'bytes' }, d.bytes);
+      this.set({ kind: 'span_seconds' }, d.spanMs / 1000);
+      this.set({ kind: 'window_seconds' }, d.windowMs / 1000);
+    },
+  });
   const rateLimitCloses = new CounterMirror(
     new Counter({ name: 'certstream_rate_limit_closes_total', help: 'Connections closed for flooding past the message rate limit', registers: [registry] }),
   );
@@ -268,6 +293,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     replayLost.set({}, resume.lostEvents);
     replayExamined.set({}, resume.replayEventsExamined);
     for (const [reason, n] of Object.entries(sources.filterBudgetRefusals())) budgetRefusals.set({ reason }, n);
+    for (const [log, counts] of Object.entries(sources.dedupe()?.duplicates ?? {})) {
+      for (const [reason, n] of Object.entries(counts)) duplicates.set({ log, reason }, n);
+    }
   };
   new Gauge({
     name: 'certstream_subscriptions',

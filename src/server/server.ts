@@ -14,6 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
 import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
+import { Deduplicator } from '../ingest/dedupe.js';
+import { DEFAULT_DEDUPE_WINDOW } from '../ingest/dedupe-window.js';
 import { DEFAULT_REPLAY_BUDGET, ReplayScheduler, type ReplayBudget } from '../router/replay.js';
 import { LocalEvent } from '../router/routed-event.js';
 import { Router } from '../router/router.js';
@@ -54,6 +56,10 @@ export interface ServerOptions {
   historyMaxAgeMs: number;
   /** ...and in at most this many bytes (0: no resume). */
   historyMaxBytes: number;
+  /** How long a certificate's first sighting is remembered to mark its repeats (0: no de-duplication). */
+  dedupeWindowMs: number;
+  /** Memory bound of the de-duplication window. */
+  dedupeMaxBytes: number;
   limits: ProtocolLimits;
   /** Open connections in total; beyond it upgrades get HTTP 503 too_many_connections. */
   maxConnections: number;
@@ -96,6 +102,8 @@ export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
   historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
   historyMaxAgeMs: DEFAULT_HISTORY_OPTIONS.maxAgeMs,
   historyMaxBytes: DEFAULT_HISTORY_OPTIONS.maxBytes,
+  dedupeWindowMs: DEFAULT_DEDUPE_WINDOW.windowMs,
+  dedupeMaxBytes: DEFAULT_DEDUPE_WINDOW.maxBytes,
   limits: DEFAULT_PROTOCOL_LIMITS,
   maxConnections: 50_000,
   // Far above what one real client needs; tests open 1,000 loopback connections (load benches opening
@@ -147,6 +155,8 @@ export class StreamServer {
   /** Seqs of different numberings (server starts, streams) must not be mixed up by resuming clients. */
   readonly epoch: string;
   private readonly history: EventHistory;
+  /** Marks repeats of a certificate; null when de-duplication is off. */
+  private readonly dedupe: Deduplicator | null;
   /** The newest events as built, for /latest.json (kept apart so it works without a history). */
   private readonly latest: LocalEvent[] = [];
   private readonly replays: ReplayScheduler;
@@ -202,6 +212,8 @@ export class StreamServer {
         this.logger.warn({ lastSeq, nextSeq }, 'resume history restarted after a gap in seq: clients resuming from before it get recovered:false');
       },
     );
+    this.dedupe =
+      this.options.dedupeWindowMs > 0 ? new Deduplicator({ windowMs: this.options.dedupeWindowMs, maxBytes: this.options.dedupeMaxBytes }) : null;
     this.replays = new ReplayScheduler(this.options.replayBudget);
     this.filterBudget = new FilterBudget(this.options.filterBudget);
     this.handler = new ConnectionHandler(
@@ -226,6 +238,7 @@ export class StreamServer {
       http: this.http,
       streams: () => this.streams.counts(),
       tokenConnections: () => this.connectionsByToken,
+      dedupe: () => this.dedupe?.stats() ?? null,
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0) + [...this.streams.streams].reduce((n, s) => n + s.subs.size, 0),
         topics: this.router.topicCount,
@@ -252,7 +265,14 @@ export class StreamServer {
     addHttpRoutes(this.app, {
       recent: (n) => this.latest.slice(-n),
       latestCount: this.options.latestCount,
-      health: () => ({ status: 'ok', connections: this.connections, history: this.history.stats(), memory: processMemory(), logs: this.options.status() }),
+      health: () => ({
+        status: 'ok',
+        connections: this.connections,
+        history: this.history.stats(),
+        dedupe: this.dedupe?.stats() ?? null,
+        memory: processMemory(),
+        logs: this.options.status(),
+      }),
       metrics: this.metrics,
       logger: this.logger,
       sender: this.http,
@@ -429,6 +449,8 @@ export class StreamServer {
    * `receivedAtMs` dates it for the history's age bound (a cluster edge passes the stream's time).
    */
   publish(event: CertEvent, receivedAtMs = Date.now()): void {
+    // Decided before anything keeps the event, so the history replays the same decision.
+    this.dedupe?.mark(event, receivedAtMs);
     this.history.push(event, receivedAtMs);
     const routed = new LocalEvent(event);
     this.latest.push(routed);

@@ -79,6 +79,8 @@ export interface IssuedCertificate extends SimCertificate {
   readonly serialHex: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** precert only: issues the final certificate (same TBS, SCT list instead of the poison). */
+  readonly finalCertificate?: () => IssuedCertificate;
 }
 
 export interface CertFactoryOptions {
@@ -343,21 +345,18 @@ export class CertFactory {
 
     // The RFC 6962 PreCert TBS: the TBSCertificate without the poison (and without an SCT list).
     const precert: PrecertParts = { tbs: tbsWith(undefined), issuerKeyHash: ca.keyHash };
-    let tbs: Uint8Array;
-    if (kind === 'precert') {
-      tbs = tbsWith(POISON_EXTENSION);
-    } else {
+    const signed = (tbs: Uint8Array): Uint8Array => sequence(tbs, template.signatureAlgorithm, bitString(sign('sha256', tbs, ca.privateKey)));
+    // The final certificate embeds SCTs over the precert TBS; drawn from this.rng only when built.
+    const finalDer = (): Uint8Array => {
       const signers = sample(rng, this.sctSigners, Math.min(this.sctSigners.length, rng.between(2, 3)));
       const scts = signers.map((s) => signSct(s, now - rng.between(1000, 60_000), precert));
-      tbs = tbsWith(extension(SCT_LIST_OID, false, octetString(encodeSctList(scts))));
-    }
-    const der = sequence(tbs, template.signatureAlgorithm, bitString(sign('sha256', tbs, ca.privateKey)));
+      return signed(tbsWith(extension(SCT_LIST_OID, false, octetString(encodeSctList(scts)))));
+    };
+    // Drawn before includeRoot, as always, so seeded runs issue what they did.
+    const der = kind === 'x509' ? finalDer() : signed(tbsWith(POISON_EXTENSION));
 
     const includeRoot = request.includeRoot ?? rng.chance(0.8);
-    return {
-      kind,
-      der,
-      ...(kind === 'precert' ? { precert } : {}),
+    const common = {
       chain: includeRoot ? template.chainWithRoot : template.chainWithoutRoot,
       commonName,
       dnsNames,
@@ -365,6 +364,14 @@ export class CertFactory {
       serialHex: Buffer.from(serial).toString('hex'),
       notBefore,
       notAfter,
+    };
+    if (kind === 'x509') return { kind, der, ...common };
+    return {
+      kind,
+      der,
+      precert,
+      ...common,
+      finalCertificate: () => ({ kind: 'x509', der: finalDer(), ...common }),
     };
   }
 }

@@ -46,6 +46,8 @@ export interface SimulatorOptions {
   precertShare?: number;
   /** Share of entries re-logging another log's recent certificate (default 0.4). */
   duplicateShare?: number;
+  /** Share of new precertificates whose final certificate is logged some entries later (default 0.3). */
+  finalShare?: number;
   /** Entries appended to every log before the server answers (default 0). */
   initialEntries?: number;
   /** static-ct: gzip data tiles even when the client does not ask (default false). */
@@ -149,6 +151,7 @@ class RunningSimulator implements Simulator, SimServerBackend {
     this.source = new EntrySource(this.factory, this.rng, this.logs.length, {
       ...(o.precertShare !== undefined ? { precertShare: o.precertShare } : {}),
       ...(o.duplicateShare !== undefined ? { duplicateShare: o.duplicateShare } : {}),
+      ...(o.finalShare !== undefined ? { finalShare: o.finalShare } : {}),
       ...(o.realCertShare !== undefined ? { realShare: o.realCertShare } : {}),
       realCertificates,
     });

@@ -26,6 +26,7 @@ const ui = {
   mode: byId('filter-mode'),
   input: byId('filter-input'),
   clear: byId('filter-clear'),
+  dedupe: byId('dedupe'),
   pause: byId('pause'),
   filterStatus: byId('filter-status'),
   resume: byId('resume-status'),
@@ -63,11 +64,13 @@ function showError(text) {
   ui.error.hidden = text === '';
 }
 
-/** @param {{keywords: string[], regex: string[]} | null} filter */
+/** @param {{keywords: string[], regex: string[], dedupe?: boolean} | null} filter */
 function describeFilter(filter) {
   if (!filter) return 'Showing every certificate.';
-  if (filter.regex.length > 0) return `Showing certificates with a domain matching the regex ${filter.regex.join(' or ')}`;
-  return `Showing certificates with a domain containing ${filter.keywords.join(' or ')}`;
+  const once = filter.dedupe ? ', each certificate once' : '';
+  if (filter.regex.length > 0) return `Showing certificates with a domain matching the regex ${filter.regex.join(' or ')}${once}`;
+  if (filter.keywords.length > 0) return `Showing certificates with a domain containing ${filter.keywords.join(' or ')}${once}`;
+  return 'Showing every certificate once (not again from another log, nor the final certificate after its precertificate).';
 }
 
 /** A server with access tokens: the page's own ?token= is passed on to its WebSocket. */
@@ -104,12 +107,14 @@ const stream = new Stream(streamUrl, {
   onError: (code, message) => showError(`The server refused it (${code}): ${message}`),
 });
 
-/** The form's filter: keywords separated by commas or spaces, or one regex; null when empty. */
+/** The form's filter: keywords separated by commas or spaces, or one regex, and the dedupe toggle; null when neither. */
 function readFilter() {
   const value = ui.input.value.trim();
-  if (value === '') return null;
-  if (ui.mode.value === 'regex') return { keywords: [], regex: [value] };
-  return { keywords: value.split(/[\s,]+/).filter((k) => k !== ''), regex: [] };
+  const dedupe = ui.dedupe.checked;
+  if (value === '' && !dedupe) return null;
+  if (value === '') return { keywords: [], regex: [], dedupe };
+  if (ui.mode.value === 'regex') return { keywords: [], regex: [value], dedupe };
+  return { keywords: value.split(/[\s,]+/).filter((k) => k !== ''), regex: [], dedupe };
 }
 
 ui.form.addEventListener('submit', (event) => {
@@ -121,7 +126,12 @@ ui.form.addEventListener('submit', (event) => {
 ui.clear.addEventListener('click', () => {
   ui.input.value = '';
   showError('');
-  stream.setFilter(null);
+  stream.setFilter(readFilter());
+});
+
+ui.dedupe.addEventListener('change', () => {
+  showError('');
+  stream.setFilter(readFilter());
 });
 
 stream.start();

@@ -15,7 +15,7 @@ const RETRY_MAX_MS = 30_000;
 const EVERYTHING = Object.freeze({ keywords: [], regex: [] });
 
 /**
- * @typedef {{keywords: string[], regex: string[]}} Filter
+ * @typedef {{keywords: string[], regex: string[], dedupe?: boolean}} Filter
  * @typedef {{
  *   onCertificate(data: unknown): void,
  *   onConnection(state: 'connecting' | 'open' | 'closed'): void,
@@ -26,7 +26,7 @@ const EVERYTHING = Object.freeze({ keywords: [], regex: [] });
  */
 
 /** @param {Filter | null} filter */
-const isEverything = (filter) => !filter || (filter.keywords.length === 0 && filter.regex.length === 0);
+const isEverything = (filter) => !filter || (filter.keywords.length === 0 && filter.regex.length === 0 && !filter.dedupe);
 
 export class Stream {
   /**
@@ -86,7 +86,8 @@ export class Stream {
     this.inFlight.push({ filter, resuming: resume });
     const { keywords, regex } = filter ?? EVERYTHING;
     const since = resume && this.position ? { since: this.position } : {};
-    this.ws.send(JSON.stringify({ type: 'subscribe', id: SUBSCRIPTION_ID, keywords, regex, ...since }));
+    const dedupe = filter?.dedupe ? { dedupe: true } : {};
+    this.ws.send(JSON.stringify({ type: 'subscribe', id: SUBSCRIPTION_ID, keywords, regex, ...since, ...dedupe }));
   }
 
   /** @param {unknown} seq */

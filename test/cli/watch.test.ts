@@ -79,6 +79,20 @@ describe('watch command', () => {
     }
   });
 
+  it('--dedupe prints each certificate once: not again from another log, nor its final certificate', async () => {
+    const proc = await startWatch(url, ['--json', '--dedupe', '--keyword', 'once-only', '--count', '2']);
+    assert.match(proc.stderr, /\(lite, keyword "once-only", each once\)/);
+    const pre = stack.sim.factory.precertificate({ dnsNames: ['a.once-only.example'] });
+    const other = stack.sim.factory.precertificate({ dnsNames: ['b.once-only.example'] });
+    const [first, second] = stack.sim.logs;
+    stack.sim.appendCertificates(second!.slug, [pre, pre.finalCertificate!(), other]);
+    stack.sim.appendCertificates(first!.slug, [pre]);
+    assert.equal(await proc.exited, 0, proc.stderr);
+    const messages = lines(proc.stdout).map((l) => JSON.parse(l) as CertificateUpdateMessage);
+    assert.deepEqual(messages.map((m) => m.data.leaf_cert.all_domains), [['a.once-only.example'], ['b.once-only.example']]);
+    assert.ok(messages.every((m) => m.data.duplicate_of === undefined && /^[0-9a-f]{64}$/.test(m.data.cert_key)));
+  });
+
   it('--domains-only prints the domains; --full --json carries the DER', async () => {
     const domainsOnly = await startWatch(url, ['--domains-only', '--keyword', 'dom-only', '--count', '1']);
     const full = await startWatch(url, ['--full', '--json', '--keyword', 'dom-only', '--count', '1']);

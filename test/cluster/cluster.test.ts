@@ -18,7 +18,19 @@ import { connectRecording, type RecordingClient } from '../support/ws-client.js'
 
 interface Update {
   message_type: string;
-  data: { cert_index: number; source: { url: string }; seq: number };
+  data: { cert_index: number; source: { url: string }; seq: number; cert_key: string; duplicate_of?: number };
+}
+
+/** Every repeat names the seq of the first update with its cert_key (the stream order is the oracle). */
+function assertDuplicatesMarked(got: Update[], who: string): number {
+  const first = new Map<string, number>();
+  let repeats = 0;
+  for (const u of got) {
+    assert.equal(u.data.duplicate_of, first.get(u.data.cert_key), `${who}: duplicate_of of seq ${u.data.seq}`);
+    if (u.data.duplicate_of === undefined) first.set(u.data.cert_key, u.data.seq);
+    else repeats++;
+  }
+  return repeats;
 }
 
 const LOGS = 2;
@@ -98,6 +110,11 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     await waitFor('every entry on both edges', () => clients.every((c) => updates(c).length >= expected.size), 30_000);
     await new Promise((r) => setTimeout(r, 500));
     clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
+    // Each edge decides from the stream order: both mark the same repeats with the same seqs.
+    const repeats = clients.map((c, i) => assertDuplicatesMarked(updates(c), `edge ${i}`));
+    assert.ok(repeats[0]! > 0, 'the simulator re-logged some certificates');
+    const marks = (c: RecordingClient): string[] => updates(c).map((u) => `${u.data.seq}:${u.data.cert_key}:${u.data.duplicate_of ?? ''}`);
+    assert.deepEqual(marks(clients[1]!), marks(clients[0]!), 'the same cert_key and duplicate_of for each seq on both edges');
     await Promise.all(clients.map((c) => c.close()));
   });
 

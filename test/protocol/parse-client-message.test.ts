@@ -31,13 +31,19 @@ describe('parseClientMessage: valid messages', () => {
       channel: 'domains-only',
       keywords: ['paypal'],
       regex: ['^login\\.'],
+      dedupe: false,
     });
   });
 
   it('defaults keywords and regex to [] and leaves channel to the connection path', () => {
     const message = ok({ type: 'subscribe', id: 's1' });
-    assert.deepEqual(message, { type: 'subscribe', id: 's1', keywords: [], regex: [] });
+    assert.deepEqual(message, { type: 'subscribe', id: 's1', keywords: [], regex: [], dedupe: false });
     assert.equal('channel' in message, false);
+  });
+
+  it('takes dedupe true or false, nothing else', () => {
+    assert.equal((ok({ type: 'subscribe', id: 's1', dedupe: true }) as { dedupe: boolean }).dedupe, true);
+    assert.equal(failJson({ type: 'subscribe', id: 's1', dedupe: 1 }).code, 'invalid_field');
   });
 
   it('accepts every channel and every id character', () => {
@@ -56,7 +62,7 @@ describe('parseClientMessage: valid messages', () => {
     const bytes = new TextEncoder().encode('{"type":"subscribe","id":"s1","keywords":["bücher"]}');
     const result = parseClientMessage(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), false, DEFAULT_PROTOCOL_LIMITS);
     assert.ok(result.ok);
-    assert.deepEqual(result.message, { type: 'subscribe', id: 's1', keywords: ['bücher'], regex: [] });
+    assert.deepEqual(result.message, { type: 'subscribe', id: 's1', keywords: ['bücher'], regex: [], dedupe: false });
   });
 
   it('accepts patterns exactly at the limits', () => {

@@ -19,13 +19,20 @@ function refused(query: string, limits = DEFAULT_PROTOCOL_LIMITS): ProtocolError
   return result.error;
 }
 
-const subscription = (keywords: string[], regex: string[] = []): SubscribeMessage => ({ type: 'subscribe', id: 'url', keywords, regex });
+const subscription = (keywords: string[], regex: string[] = [], dedupe = false): SubscribeMessage => ({ type: 'subscribe', id: 'url', keywords, regex, dedupe });
 
 describe('parseQueryFilters', () => {
   it('is null (the classic unfiltered stream) without filters', () => {
-    for (const query of ['', '?', 'keywords=', 'regex=', 'keywords=,,', 'keywords=%20', 'other=1', '&&']) {
+    for (const query of ['', '?', 'keywords=', 'regex=', 'keywords=,,', 'keywords=%20', 'other=1', '&&', 'dedupe=0', 'dedupe=false']) {
       assert.equal(filters(query), null, query);
     }
+  });
+
+  it('takes dedupe=1 (or true) alone or with filters; refuses other values', () => {
+    assert.deepEqual(filters('dedupe=1'), subscription([], [], true));
+    assert.deepEqual(filters('keywords=paypal&dedupe=true'), subscription(['paypal'], [], true));
+    assert.deepEqual(filters('dedupe=1&keywords=paypal&dedupe=0'), subscription(['paypal']));
+    assert.equal(refused('dedupe=yes').code, 'invalid_field');
   });
 
   it('splits keywords on commas, trims them and drops empty ones', () => {

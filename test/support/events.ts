@@ -2,6 +2,7 @@
 import type { CertEvent } from '../../src/ingest/event.js';
 import { CertFactory } from '../../src/sim/cert-factory.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
+import { certificateKey } from '../../src/x509/cert-key.js';
 
 export async function simulatedEvent(seed: string, dnsNames: string[]): Promise<CertEvent> {
   const factory = await CertFactory.create({ seed });
@@ -15,6 +16,7 @@ export async function simulatedEvent(seed: string, dnsNames: string[]): Promise<
     cert_link: 'https://ct.example/log/ct/v1/get-entries?start=123456&end=123456',
     seen: 1700000000.123,
     source: { url: 'https://ct.example/log/', name: "Simulated 'log' \"quoted\"" },
+    certKey: certificateKey(issued.der),
     leafDer: issued.der,
     log: { api: 'rfc6962', url: 'https://ct.example/log/' },
   };

@@ -115,6 +115,24 @@ describe('web page', { skip, timeout: 120_000 }, () => {
     assert.match((await page.textContent('#filter-status')) ?? '', new RegExp(KEYWORD));
   });
 
+  it('shows a certificate once with "each once", though two logs have it and its final certificate follows', async () => {
+    const word = `${KEYWORD}once`;
+    await page.selectOption('#filter-mode', 'keywords');
+    await page.fill('#filter-input', word);
+    await page.check('#dedupe');
+    await page.locator('#filter-status', { hasText: `containing ${word}, each certificate once` }).waitFor();
+    const pre = stack.sim.factory.precertificate({ dnsNames: [`a.${word}.example`] });
+    const marker = stack.sim.factory.precertificate({ dnsNames: [`b.${word}.example`] });
+    const [first, second] = stack.sim.logs;
+    stack.sim.appendCertificates(first!.slug, [pre]);
+    await waitForCount(page, '#feed-rows tr', 1);
+    stack.sim.appendCertificates(second!.slug, [pre, pre.finalCertificate!(), marker]);
+    // The marker comes after the repeats in the same log: once it shows, the repeats were left out.
+    await page.locator('#feed-rows td.domains', { hasText: `b.${word}.example` }).waitFor();
+    assert.deepEqual(await feedColumn(page, 'domains'), [`b.${word}.example`, `a.${word}.example`]);
+    await page.uncheck('#dedupe');
+  });
+
   it('holds the feed still while paused and counts what arrives', async () => {
     await page.click('#filter-clear');
     await page.locator('#filter-status', { hasText: 'Showing every certificate.' }).waitFor();
