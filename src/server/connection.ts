@@ -57,6 +57,12 @@ export class ConnectionHandler {
   /** Gap messages sent by replays that outlived the history, and the seqs they covered. */
   readonly replayGaps = { messages: 0, events: 0 };
 
+  /** Counts a gap message told to a replaying client (WebSocket or HTTP stream). */
+  countGap(fromSeq: number, toSeq: number): void {
+    this.replayGaps.messages++;
+    this.replayGaps.events += toSeq - fromSeq + 1;
+  }
+
   constructor(
     private readonly router: Router,
     private readonly limits: ProtocolLimits,
@@ -201,8 +207,7 @@ export class ConnectionHandler {
         send: (text: string) => void ws.send(text),
         bufferedAmount: () => ws.getBufferedAmount(),
         gap: (fromSeq: number, toSeq: number) => {
-          this.replayGaps.messages++;
-          this.replayGaps.events += toSeq - fromSeq + 1;
+          this.countGap(fromSeq, toSeq);
           ws.send(gapMessage(msg.id, fromSeq, toSeq));
         },
       };

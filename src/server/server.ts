@@ -261,6 +261,7 @@ export class StreamServer {
       opened: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, 1),
       closed: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, -1),
       clientError: (code) => (this.handler.clientErrors[code] = (this.handler.clientErrors[code] ?? 0) + 1),
+      gapTold: (fromSeq, toSeq) => this.handler.countGap(fromSeq, toSeq),
     });
     addHttpRoutes(this.app, {
       recent: (n) => this.latest.slice(-n),

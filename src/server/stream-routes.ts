@@ -40,6 +40,8 @@ export interface StreamRouteContext {
   closed(stream: HttpStream): void;
   /** Counts an error answered to a client, as WebSocket ones are. */
   clientError(code: ErrorCode): void;
+  /** Counts a gap message told to a replaying stream, as WebSocket ones are. */
+  gapTold(fromSeq: number, toSeq: number): void;
 }
 
 /** The stream format a request asks for, or null for an ordinary GET. */
@@ -168,7 +170,10 @@ function openStream(res: HttpResponse, req: HttpRequest, channel: Channel, ctx: 
     {
       send: (text, seq) => stream.write(frame(format, text, seq)),
       bufferedAmount: () => stream.bufferedAmount(),
-      gap: (fromSeq, toSeq) => stream.write(frame(format, gapMessage(URL_SUBSCRIPTION_ID, fromSeq, toSeq))),
+      gap: (fromSeq, toSeq) => {
+        ctx.gapTold(fromSeq, toSeq);
+        stream.write(frame(format, gapMessage(URL_SUBSCRIPTION_ID, fromSeq, toSeq)));
+      },
     },
     () => {
       stream.replay = null;
@@ -176,6 +181,8 @@ function openStream(res: HttpResponse, req: HttpRequest, channel: Channel, ctx: 
       else stream.subscribe(channelTopic(channel));
       stream.subscribe(HEARTBEAT_TOPIC);
     },
+    // Replays are shared fairly between client IPs, streams' as WebSockets'.
+    stream.ip,
   );
   scheduler.add(stream.replay);
   return true;
