@@ -5,18 +5,15 @@
  */
 import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { CertEvent } from '../ingest/event.js';
-import type { LogStatus } from '../ingest/ingest.js';
-import { DEFAULT_PROTOCOL_LIMITS, URL_SUBSCRIPTION_ID, type ProtocolLimits } from '../protocol/limits.js';
+import { URL_SUBSCRIPTION_ID } from '../protocol/limits.js';
 import { parseQueryFilters } from '../protocol/parse.js';
 import { closedMessage, errorMessage } from '../protocol/replies.js';
 import { CLOSE_CODES, CLOSE_REASONS } from '../protocol/server-messages.js';
 import { randomBytes } from 'node:crypto';
-import { totalmem } from 'node:os';
 import { FilterMatcher, InvalidFilterError } from '../router/filter-matcher.js';
-import { DEFAULT_HISTORY_OPTIONS, EventHistory } from '../router/history.js';
+import { EventHistory } from '../router/history.js';
 import { Deduplicator } from '../ingest/dedupe.js';
-import { DEFAULT_DEDUPE_WINDOW } from '../ingest/dedupe-window.js';
-import { DEFAULT_REPLAY_BUDGET, ReplayScheduler, type ReplayBudget } from '../router/replay.js';
+import { ReplayScheduler } from '../router/replay.js';
 import { LocalEvent } from '../router/routed-event.js';
 import { Router } from '../router/router.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -24,97 +21,20 @@ import { ConnectionHandler, HEARTBEAT_TOPIC, type ConnectionData } from './conne
 import { CHANNEL_PATHS, CHANNELS, heartbeat, type Channel } from './messages.js';
 import { addHttpRoutes } from './http-routes.js';
 import { framingProblem, HttpSender } from './http-response.js';
-import { DEFAULT_FILTER_BUDGET, FilterBudget, type FilterBudgetOptions } from './filter-budget.js';
+import { FilterBudget } from './filter-budget.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { DescriptorGuard } from './descriptor-guard.js';
-import { defaultUnsentBudget, overBudget, type UnsentHolder } from './unsent-budget.js';
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
+
+export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
+import { EVICTION_GRACE_MS, WebSocketEviction } from './ws-eviction.js';
 import { uws } from './uws.js';
-import { createApp, type TlsFiles } from './tls.js';
+import { createApp } from './tls.js';
 import { AccessTokens, presentedToken } from './access-tokens.js';
 import type { HttpStream } from './http-stream.js';
 import { StreamHub, STREAM_KEEPALIVE_MS } from './stream-hub.js';
 import { addStreamRoutes, type Refusal } from './stream-routes.js';
-
-export interface ServerOptions {
-  host: string;
-  port: number;
-  heartbeatMs: number;
-  /** Bytes buffered for a slow client before it is closed with CLOSE_CODES.backpressure. */
-  maxBackpressure: number;
-  /** Unsent bytes all connections from one client IP may hold together; beyond, its furthest behind are evicted. */
-  maxUnsentBytesPerIp: number;
-  /** Unsent bytes all connections may hold together; beyond, the furthest behind are evicted. */
-  maxUnsentBytes: number;
-  /** Seconds without traffic before a peer is dropped (uWS pings automatically before that). */
-  idleTimeoutSeconds: number;
-  /** Messages shown by /latest.json. */
-  latestCount: number;
-  /** Recent events kept for resuming clients: at most this many... */
-  historyMaxEvents: number;
-  /** ...none older than this... */
-  historyMaxAgeMs: number;
-  /** ...and in at most this many bytes (0: no resume). */
-  historyMaxBytes: number;
-  /** How long a certificate's first sighting is remembered to mark its repeats (0: no de-duplication). */
-  dedupeWindowMs: number;
-  /** Memory bound of the de-duplication window. */
-  dedupeMaxBytes: number;
-  limits: ProtocolLimits;
-  /** Open connections in total; beyond it upgrades get HTTP 503 too_many_connections. */
-  maxConnections: number;
-  /** Open connections per client IP (loopback included); beyond it HTTP 429 too_many_connections_from_ip. */
-  maxConnectionsPerIp: number;
-  /** Client messages per second one connection may send in the long run... */
-  messagesPerSecond: number;
-  /** ...and at once after a pause; messages beyond get the error rate_limited. */
-  messageBurst: number;
-  /** Refused messages without a pause after which the connection is closed with CLOSE_CODES.rateLimited. */
-  rateLimitCloseAfter: number;
-  /** What subscribes may cost: new pattern characters per second and scan regexes, per IP and in total. */
-  filterBudget: FilterBudgetOptions;
-  /** Work all resuming clients' replays may take together, shared fairly between client IPs. */
-  replayBudget: ReplayBudget;
-  logger?: Logger;
-  /** Per-log ingest status for /healthz and /metrics. */
-  status: () => LogStatus[];
-  /**
-   * Names the seq numbering resuming clients refer to. Random per start by default; a cluster edge
-   * passes the one its stream is known by, so clients can resume across edges and restarts.
-   */
-  epoch?: string;
-  /** Serve https and wss with this certificate and key instead of plain http and ws. */
-  tls?: TlsFiles;
-  /** Access token file: when given, connections need one of its tokens (re-read on SIGHUP). */
-  authTokensFile?: string;
-}
-
-export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
-  host: '0.0.0.0',
-  port: 8080,
-  heartbeatMs: 30_000,
-  maxBackpressure: 4 * 1024 * 1024,
-  // 16 clients at the per-connection limit: an address cannot hold more however many connections it opens.
-  maxUnsentBytesPerIp: 64 * 1024 * 1024,
-  maxUnsentBytes: defaultUnsentBudget(totalmem(), process.constrainedMemory()),
-  idleTimeoutSeconds: 60,
-  latestCount: 25,
-  historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
-  historyMaxAgeMs: DEFAULT_HISTORY_OPTIONS.maxAgeMs,
-  historyMaxBytes: DEFAULT_HISTORY_OPTIONS.maxBytes,
-  dedupeWindowMs: DEFAULT_DEDUPE_WINDOW.windowMs,
-  dedupeMaxBytes: DEFAULT_DEDUPE_WINDOW.maxBytes,
-  limits: DEFAULT_PROTOCOL_LIMITS,
-  maxConnections: 50_000,
-  // Far above what one real client needs; tests open 1,000 loopback connections (load benches opening
-  // more from one IP must raise it).
-  maxConnectionsPerIp: 2_000,
-  messagesPerSecond: 20,
-  messageBurst: 50,
-  rateLimitCloseAfter: 500,
-  filterBudget: DEFAULT_FILTER_BUDGET,
-  replayBudget: DEFAULT_REPLAY_BUDGET,
-};
 
 /** The process's memory in bytes, for /healthz: resident set, V8 heap in use, and off-heap buffers. */
 function processMemory(): { rss: number; heapUsed: number; external: number; arrayBuffers: number } {
@@ -129,8 +49,7 @@ const LISTEN_EXCLUSIVE_PORT = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: 
 const BACKPRESSURE_SWEEP_MS = 50;
 /** uWS drops a connection outright at this multiple of maxBackpressure. */
 export const BACKSTOP_FACTOR = 8;
-/** How long an evicted slow client has to drain its buffer before the socket is dropped. */
-const EVICTION_GRACE_MS = 30_000;
+
 
 /** The port could not be bound: another process listens on it, or it is not permitted. */
 export class ListenError extends Error {
@@ -155,6 +74,7 @@ export class StreamServer {
   /** Seqs of different numberings (server starts, streams) must not be mixed up by resuming clients. */
   readonly epoch: string;
   private readonly history: EventHistory;
+  private readonly eviction: WebSocketEviction;
   /** Marks repeats of a certificate; null when de-duplication is off. */
   private readonly dedupe: Deduplicator | null;
   /** The newest events as built, for /latest.json (kept apart so it works without a history). */
@@ -165,11 +85,8 @@ export class StreamServer {
   /** SSE and NDJSON streams: connections too, counted against the same limits. */
   private readonly streams = new StreamHub();
   private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
-  private backpressureCloses = 0;
   /** Connections cut because their IP's or everyone's unsent bytes passed a budget. */
-  private readonly budgetCuts = { ip: 0, total: 0 };
   /** Unsent bytes of all connections at the last sweep. */
-  private unsentBytes = 0;
   /** Open connections per peer IP, for maxConnectionsPerIp. */
   private readonly connectionsByIp = new Map<string, number>();
   /** Upgrades refused by a connection limit, per error code. */
@@ -222,14 +139,15 @@ export class StreamServer {
       { epoch: this.epoch, history: this.history, scheduler: this.replays },
       this.filterBudget,
     );
+    this.eviction = new WebSocketEviction(this.open, this.options, this.logger);
     this.descriptors = new DescriptorGuard({ pause: () => this.pauseAccepting(), resume: () => this.resumeAccepting() }, this.logger);
     this.metrics = createMetrics({
       logs: this.options.status,
       route: this.router.stats,
       connections: () => this.connectionCounts(),
-      backpressureCloses: () => this.backpressureCloses,
-      budgetCuts: () => this.budgetCuts,
-      unsentBytes: () => this.unsentBytes,
+      backpressureCloses: () => this.eviction.backpressureCloses,
+      budgetCuts: () => this.eviction.budgetCuts,
+      unsentBytes: () => this.eviction.unsentBytes,
       descriptors: this.descriptors,
       clientErrors: () => this.handler.clientErrors,
       refusedUpgrades: () => this.refusedUpgrades,
@@ -358,7 +276,7 @@ export class StreamServer {
         this.handler.open(ws);
       },
       message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
-      drain: (ws) => this.finishEviction(ws),
+      drain: (ws) => this.eviction.finishEviction(ws),
       close: (ws) => {
         this.open.delete(ws);
         this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, -1);
@@ -459,67 +377,15 @@ export class StreamServer {
     this.router.publish(routed);
   }
 
-  /**
-   * Evicts connections whose unsent data passed maxBackpressure: the client cannot keep up. It gets
-   * nothing more, and once what is already buffered has drained it is closed with the backpressure
-   * code (a close frame queued behind megabytes of data would be lost when the socket is torn down);
-   * a peer that never drains is dropped after EVICTION_GRACE_MS. Then the unsent budgets (per IP,
-   * total): connections already evicted are dropped at once to free their buffers, and the
-   * connections furthest behind are evicted, until both hold.
-   */
+  /** Sweeps HTTP streams and WebSocket connections for slow consumers (see WebSocketEviction). */
   private sweepBackpressure(): void {
     const now = Date.now();
     const goodbye = closedMessage(CLOSE_CODES.backpressure, CLOSE_REASONS.backpressure);
     for (const stream of this.streams.sweep(this.options.maxBackpressure, EVICTION_GRACE_MS, goodbye, now)) {
       this.logger.warn({ buffered: stream.bufferedAmount(), format: stream.format }, 'evicting a stream that cannot keep up');
-      this.backpressureCloses++;
+      this.eviction.backpressureCloses++;
     }
-    let total = 0;
-    for (const ws of this.open) {
-      const data = ws.getUserData();
-      const buffered = ws.getBufferedAmount();
-      total += buffered;
-      if (data.evictedAt !== null) {
-        if (now - data.evictedAt > EVICTION_GRACE_MS) ws.close();
-        else this.finishEviction(ws);
-      } else if (buffered > this.options.maxBackpressure) {
-        this.logger.warn({ buffered }, 'evicting a client that cannot keep up');
-        this.backpressureCloses++;
-        this.evict(ws, now);
-      }
-    }
-    this.unsentBytes = total;
-    // No IP can be over its budget while all of them together are within it: the usual case, no work.
-    if (total > Math.min(this.options.maxUnsentBytesPerIp, this.options.maxUnsentBytes)) this.enforceUnsentBudgets(now);
-  }
-
-  private enforceUnsentBudgets(now: number): void {
-    const holders: (UnsentHolder & { ws: WebSocket<ConnectionData> })[] = [];
-    for (const ws of this.open) {
-      const buffered = ws.getBufferedAmount();
-      if (buffered > 0) holders.push({ ws, ip: ws.getUserData().ip, buffered });
-    }
-    const cuts = overBudget(holders, { perIp: this.options.maxUnsentBytesPerIp, total: this.options.maxUnsentBytes });
-    for (const { holder, scope } of cuts) {
-      this.budgetCuts[scope]++;
-      if (holder.ws.getUserData().evictedAt !== null) {
-        holder.ws.close();
-      } else {
-        this.logger.warn({ buffered: holder.buffered, ip: holder.ip, scope }, 'evicting a client: unsent bytes over budget');
-        this.evict(holder.ws, now);
-      }
-    }
-  }
-
-  private evict(ws: WebSocket<ConnectionData>, now: number): void {
-    ws.getUserData().evictedAt = now;
-    for (const topic of ws.getTopics()) ws.unsubscribe(topic);
-  }
-
-  private finishEviction(ws: WebSocket<ConnectionData>): void {
-    if (ws.getUserData().evictedAt !== null && ws.getBufferedAmount() === 0) {
-      ws.end(CLOSE_CODES.backpressure, CLOSE_REASONS.backpressure);
-    }
+    this.eviction.sweep(now);
   }
 
   /**
