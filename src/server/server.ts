@@ -31,10 +31,11 @@ export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js'
 import { EVICTION_GRACE_MS, WebSocketEviction } from './ws-eviction.js';
 import { uws } from './uws.js';
 import { createApp } from './tls.js';
-import { AccessTokens, presentedToken } from './access-tokens.js';
+import { AccessTokens } from './access-tokens.js';
+import { Admission } from './admission.js';
 import type { HttpStream } from './http-stream.js';
 import { StreamHub, STREAM_KEEPALIVE_MS } from './stream-hub.js';
-import { addStreamRoutes, type Refusal } from './stream-routes.js';
+import { addStreamRoutes } from './stream-routes.js';
 
 /** The process's memory in bytes, for /healthz: resident set, V8 heap in use, and off-heap buffers. */
 function processMemory(): { rss: number; heapUsed: number; external: number; arrayBuffers: number } {
@@ -84,21 +85,11 @@ export class StreamServer {
   private readonly open = new Set<WebSocket<ConnectionData>>();
   /** SSE and NDJSON streams: connections too, counted against the same limits. */
   private readonly streams = new StreamHub();
-  private readonly connections: Record<Channel, number> = { full: 0, lite: 0, 'domains-only': 0 };
-  /** Connections cut because their IP's or everyone's unsent bytes passed a budget. */
-  /** Unsent bytes of all connections at the last sweep. */
-  /** Open connections per peer IP, for maxConnectionsPerIp. */
-  private readonly connectionsByIp = new Map<string, number>();
-  /** Upgrades refused by a connection limit, per error code. */
-  private readonly refusedUpgrades: Record<string, number> = {};
   private readonly rateLimit: RateLimitOptions;
   private readonly http = new HttpSender();
   private readonly descriptors: DescriptorGuard;
   private closing = false;
-  /** Null when access tokens are off. */
-  private readonly tokens: AccessTokens | null;
-  /** Open connections per access token name. */
-  private readonly connectionsByToken = new Map<string, number>();
+  private readonly admission: Admission;
   private readonly onHangup = (): void => void this.reloadAccessTokens();
   private boundPort = 0;
 
@@ -112,7 +103,12 @@ export class StreamServer {
       closeAfter: this.options.rateLimitCloseAfter,
     };
     this.app = createApp(this.options.tls);
-    this.tokens = this.options.authTokensFile === undefined ? null : new AccessTokens(this.options.authTokensFile);
+    this.admission = new Admission(
+      this.options,
+      this.options.authTokensFile === undefined ? null : new AccessTokens(this.options.authTokensFile),
+      () => this.open.size + this.streams.streams.size,
+      this.logger,
+    );
     this.router = new Router(
       {
         publish: (topic, message, seq) => {
@@ -150,12 +146,12 @@ export class StreamServer {
       unsentBytes: () => this.eviction.unsentBytes,
       descriptors: this.descriptors,
       clientErrors: () => this.handler.clientErrors,
-      refusedUpgrades: () => this.refusedUpgrades,
+      refusedUpgrades: () => this.admission.refused,
       rateLimitCloses: () => this.handler.rateLimitCloses,
       history: () => this.history.stats(),
       http: this.http,
       streams: () => this.streams.counts(),
-      tokenConnections: () => this.connectionsByToken,
+      tokenConnections: () => this.admission.byToken,
       dedupe: () => this.dedupe?.stats() ?? null,
       subscriptions: () => ({
         subscriptions: [...this.open].reduce((n, ws) => n + ws.getUserData().subs.size, 0) + [...this.streams.streams].reduce((n, s) => n + s.subs.size, 0),
@@ -175,9 +171,9 @@ export class StreamServer {
       hub: this.streams,
       resume: { epoch: this.epoch, history: this.history, scheduler: this.replays },
       parseUrlFilter: (query) => (query === '' ? { ok: true, message: null } : this.parseUrlFilter(query)),
-      admit: (req, ip, query) => this.admit(ip, req.getHeader('authorization'), query),
-      opened: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, 1),
-      closed: (stream: HttpStream) => this.countConnection(stream.ip, stream.channel, stream.token, -1),
+      admit: (req, ip, query) => this.admission.admit(ip, req.getHeader('authorization'), query),
+      opened: (stream: HttpStream) => this.admission.count(stream.ip, stream.channel, stream.token, 1),
+      closed: (stream: HttpStream) => this.admission.count(stream.ip, stream.channel, stream.token, -1),
       clientError: (code) => (this.handler.clientErrors[code] = (this.handler.clientErrors[code] ?? 0) + 1),
       gapTold: (fromSeq, toSeq) => this.handler.countGap(fromSeq, toSeq),
     });
@@ -186,7 +182,7 @@ export class StreamServer {
       latestCount: this.options.latestCount,
       health: () => ({
         status: 'ok',
-        connections: this.connections,
+        connections: this.admission.connections,
         history: this.history.stats(),
         dedupe: this.dedupe?.stats() ?? null,
         memory: processMemory(),
@@ -209,7 +205,7 @@ export class StreamServer {
   }
 
   connectionCounts(): Record<Channel, number> {
-    return { ...this.connections };
+    return { ...this.admission.connections };
   }
 
   private addChannel(channel: Channel): void {
@@ -236,7 +232,7 @@ export class StreamServer {
           this.http.refuseFraming(res, framing);
           return;
         }
-        const admitted = this.admit(ip, req.getHeader('authorization'), query);
+        const admitted = this.admission.admit(ip, req.getHeader('authorization'), query);
         if ('code' in admitted) {
           const refusal = admitted;
           res.cork(() => {
@@ -272,51 +268,17 @@ export class StreamServer {
       },
       open: (ws) => {
         this.open.add(ws);
-        this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, 1);
+        this.admission.count(ws.getUserData().ip, channel, ws.getUserData().token, 1);
         this.handler.open(ws);
       },
       message: (ws, message, isBinary) => this.handler.message(ws, message, isBinary),
       drain: (ws) => this.eviction.finishEviction(ws),
       close: (ws) => {
         this.open.delete(ws);
-        this.countConnection(ws.getUserData().ip, channel, ws.getUserData().token, -1);
+        this.admission.count(ws.getUserData().ip, channel, ws.getUserData().token, -1);
         this.handler.close(ws);
       },
     });
-  }
-
-  /** Per-channel and per-IP counts of open connections, WebSockets and HTTP streams alike. */
-  private countConnection(ip: string, channel: Channel, token: string | null, delta: 1 | -1): void {
-    this.connections[channel] += delta;
-    const left = (this.connectionsByIp.get(ip) ?? 0) + delta;
-    if (left > 0) this.connectionsByIp.set(ip, left);
-    else this.connectionsByIp.delete(ip);
-    // Kept at 0 rather than deleted: a token's series stays in /metrics once it has been used.
-    if (token !== null) this.connectionsByToken.set(token, (this.connectionsByToken.get(token) ?? 0) + delta);
-  }
-
-  /**
-   * Whether a new connection (WebSocket upgrade or HTTP stream) may open: its access token first,
-   * then the connection limits. A refusal is counted; an admission says which token it counts against.
-   */
-  private admit(ip: string, authorization: string, query: string): (Refusal & { status: string }) | { token: string | null } {
-    let token: string | null = null;
-    let refusal: Refusal | null = null;
-    if (this.tokens) {
-      const grant = this.tokens.check(presentedToken(authorization, new URLSearchParams(query)));
-      if (!grant) {
-        refusal = { status: '401 Unauthorized', code: 'unauthorized', message: 'this server needs an access token: Authorization: Bearer <token>, or ?token=<token>' };
-      } else if (grant.maxConnections !== null && (this.connectionsByToken.get(grant.name) ?? 0) >= grant.maxConnections) {
-        refusal = { status: '429 Too Many Requests', code: 'too_many_connections_for_token', message: `at most ${grant.maxConnections} connections with this token` };
-      }
-      token = grant?.name ?? null;
-    }
-    refusal ??= this.connectionLimitHit(ip);
-    if (refusal) {
-      this.refusedUpgrades[refusal.code] = (this.refusedUpgrades[refusal.code] ?? 0) + 1;
-      return refusal;
-    }
-    return { token };
   }
 
   /**
@@ -324,30 +286,7 @@ export class StreamServer {
    * tokens; open ones stay. A file that cannot be read or parsed leaves the tokens as they were.
    */
   reloadAccessTokens(): boolean {
-    if (!this.tokens) return false;
-    try {
-      const count = this.tokens.reload();
-      this.logger.info({ file: this.tokens.file, tokens: count }, 'access tokens reloaded');
-      return true;
-    } catch (err) {
-      this.logger.error({ err }, 'access tokens not reloaded: keeping the previous ones');
-      return false;
-    }
-  }
-
-  /** Why a new connection from `ip` must be refused, or null when it may open. */
-  private connectionLimitHit(ip: string): Refusal | null {
-    if (this.open.size + this.streams.streams.size >= this.options.maxConnections) {
-      return { status: '503 Service Unavailable', code: 'too_many_connections', message: `the server is at its limit of ${this.options.maxConnections} connections` };
-    }
-    if ((this.connectionsByIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
-      return {
-        status: '429 Too Many Requests',
-        code: 'too_many_connections_from_ip',
-        message: `at most ${this.options.maxConnectionsPerIp} connections per client IP`,
-      };
-    }
-    return null;
+    return this.admission.reloadTokens();
   }
 
   /** URL query filters, with their regexes compiled now so a bad one refuses the upgrade. */
@@ -397,7 +336,7 @@ export class StreamServer {
     const socket = await this.bind(port);
     if (!socket) throw new ListenError(host, port);
     this.listenSocket = socket;
-    if (this.tokens) process.on('SIGHUP', this.onHangup);
+    if (this.admission.tokensOn) process.on('SIGHUP', this.onHangup);
     this.boundPort = uws.us_socket_local_port(socket);
     this.timers.push(
       setInterval(() => {
