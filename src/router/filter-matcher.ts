@@ -17,30 +17,13 @@
  */
 import RE2 from 're2';
 import type { TermSink } from './aho-corasick.js';
-import { requiredLiterals } from './regex-literals.js';
+import { LITERAL_GROUP_DROP, LITERAL_GROUP_MIN, requiredLiterals } from './regex-literals.js';
 import { RegexShards, type RegexShardStats, type RegexSink } from './regex-shards.js';
 import { TermIndex, type TermIndexStats } from './term-index.js';
+import { canonicalize, compileRegex, filterCost, scanRegexUnits, type FilterCost, type FilterSpec } from './filter-spec.js';
+import { grown, removeItem } from '../util/arrays.js';
 
-export interface FilterSpec {
-  keywords: readonly string[];
-  regex: readonly string[];
-}
-
-export class InvalidFilterError extends Error {
-  override readonly name = 'InvalidFilterError';
-
-  /**
-   * @param detail what is wrong, for the client (for a regex RE2 rejects: RE2's own message)
-   * @param message the same with context, for logs
-   */
-  constructor(
-    readonly code: 'invalid_regex' | 'invalid_field',
-    readonly detail: string,
-    message: string = detail,
-  ) {
-    super(message);
-  }
-}
+export { InvalidFilterError, scanRegexUnits, type FilterCost, type FilterSpec } from './filter-spec.js';
 
 export interface FilterMatcherOptions {
   /** Longest regex accepted, in UTF-16 code units (default 512). */
@@ -52,25 +35,6 @@ export interface FilterMatcherOptions {
   backgroundBuilds?: boolean;
 }
 
-/** What acquiring a filter would cost, for admission control (see src/server/filter-budget.ts). */
-export interface FilterCost {
-  /** Characters of keywords and regexes the matcher does not hold yet: index build work. */
-  readonly newPatternChars: number;
-  /** Cost units (scanRegexUnits) of the filter's regexes that have no usable literal, so run on every domain. */
-  readonly scanUnits: number;
-  /** Those of them the matcher does not hold yet. */
-  readonly newScanUnits: number;
-}
-
-/**
- * Cost units of a regex without usable literals ("scan regex"): it runs on every domain, through an
- * RE2.Set shard whose DFA grows with the pattern, so a long pattern counts as several. Measured on
- * 2 shared cores: ~25 µs per certificate (3 domains) per 1,000 short case-insensitive scan regexes.
- */
-export function scanRegexUnits(source: string): number {
-  return 1 + Math.floor(source.length / 128);
-}
-
 export interface FilterMatcherStats {
   readonly filters: number;
   readonly regexes: number;
@@ -79,12 +43,6 @@ export interface FilterMatcherStats {
   /** Literals shared by so many regexes that those are tried as one RE2.Set. */
   readonly literalGroups: number;
   readonly terms: TermIndexStats;
-}
-
-interface CanonicalSpec {
-  readonly keywords: string[];
-  readonly regex: string[];
-  readonly key: string;
 }
 
 interface FilterEntry {
@@ -104,15 +62,6 @@ interface RegexEntry {
   /** Term ids of its required literals; null when it is matched through RegexShards instead. */
   readonly literalTermIds: number[] | null;
 }
-
-/**
- * A literal shared by this many regexes gets them tried as one RE2.Set instead of one by one. One
- * by one is faster for fewer: RE2 finds a lone regex's literal with memchr-like skipping, which a
- * Set's DFA cannot (measured: groups of 8-30 were slower, and 250 regexes needing ".com" 35x faster).
- */
-const LITERAL_GROUP_MIN = 32;
-/** A group is dissolved when fewer than this many regexes remain. */
-const LITERAL_GROUP_DROP = 16;
 
 /** Stamps are reset before the epoch counter could overflow an Int32. */
 const EPOCH_LIMIT = 0x3fff_ffff;
@@ -176,23 +125,13 @@ export class FilterMatcher {
    * InvalidFilterError for a malformed spec, as acquire does (RE2 compilation is left to acquire).
    */
   cost(spec: FilterSpec): FilterCost {
-    // Cheaper than canonicalize (no sort, no key), as most subscribes costed under attack are refused.
-    // A held filter needs no special case: its keywords and regexes are all held too.
-    const { keywords, regex } = validated(spec, this.maxRegexLength);
-    let scanUnits = 0;
-    let newScanUnits = 0;
-    let newPatternChars = 0;
-    for (const keyword of new Set(keywords.map((k) => k.toLowerCase()))) if (!this.terms.has(keyword)) newPatternChars += keyword.length;
-    for (const source of new Set(regex)) {
-      const regexId = this.regexIdOf.get(source);
-      const scan = regexId !== undefined ? this.regexes[regexId]!.literalTermIds === null : requiredLiterals(source) === null;
-      const units = scan ? scanRegexUnits(source) : 0;
-      scanUnits += units;
-      if (regexId !== undefined) continue;
-      newPatternChars += source.length;
-      newScanUnits += units;
-    }
-    return { newPatternChars, scanUnits, newScanUnits };
+    return filterCost(spec, this.maxRegexLength, {
+      hasKeyword: (keyword) => this.terms.has(keyword),
+      heldRegexIsScan: (source) => {
+        const regexId = this.regexIdOf.get(source);
+        return regexId === undefined ? undefined : this.regexes[regexId]!.literalTermIds === null;
+      },
+    });
   }
 
   /**
@@ -456,62 +395,4 @@ export class FilterMatcher {
       stamps.fill(0);
     }
   }
-}
-
-/** Checks a spec's shape and lengths; throws InvalidFilterError. */
-function validated(spec: FilterSpec, maxRegexLength: number): { keywords: string[]; regex: string[] } {
-  if (typeof spec !== 'object' || spec === null) throw new InvalidFilterError('invalid_field', 'filter must be an object');
-  const { keywords, regex } = spec as { keywords: unknown; regex: unknown };
-  if (!Array.isArray(keywords)) throw new InvalidFilterError('invalid_field', 'keywords must be an array of strings');
-  if (!Array.isArray(regex)) throw new InvalidFilterError('invalid_field', 'regex must be an array of strings');
-  for (const keyword of keywords as unknown[]) {
-    if (typeof keyword !== 'string') throw new InvalidFilterError('invalid_field', 'keywords must be strings');
-    // An empty keyword would match every domain: almost certainly a client mistake.
-    if (keyword.length === 0) throw new InvalidFilterError('invalid_field', 'keywords must not be empty');
-  }
-  for (const source of regex as unknown[]) {
-    if (typeof source !== 'string') throw new InvalidFilterError('invalid_field', 'regex must be strings');
-    if (source.length === 0) throw new InvalidFilterError('invalid_field', 'regex must not be empty');
-    if (source.length > maxRegexLength) {
-      throw new InvalidFilterError('invalid_regex', `regex longer than ${maxRegexLength} characters`);
-    }
-  }
-  return { keywords: keywords as string[], regex: regex as string[] };
-}
-
-/** Validates a spec and puts it in canonical form. */
-function canonicalize(spec: FilterSpec, maxRegexLength: number): CanonicalSpec {
-  const { keywords, regex } = validated(spec, maxRegexLength);
-  const lowered = new Set(keywords.map((k) => k.toLowerCase()));
-  const sources = new Set(regex);
-  const canonical = { keywords: [...lowered].sort(), regex: [...sources].sort() };
-  return { ...canonical, key: JSON.stringify([canonical.keywords, canonical.regex]) };
-}
-
-/** Compiles a regex the way matching uses it, turning RE2's rejection into InvalidFilterError. */
-function compileRegex(source: string): RE2 {
-  try {
-    return new RE2(source, 'u');
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new InvalidFilterError('invalid_regex', reason, `invalid regex ${JSON.stringify(source)}: ${reason}`);
-  }
-}
-
-/** Removes one occurrence of `item` (order is not kept). */
-function removeItem(list: number[], item: number): void {
-  const index = list.indexOf(item);
-  if (index < 0) return;
-  list[index] = list[list.length - 1]!;
-  list.pop();
-}
-
-/** `array`, or a copy at least `length` long (doubling) when it is shorter. */
-function grown(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
-  if (array.length >= length) return array;
-  let size = array.length;
-  while (size < length) size *= 2;
-  const copy = new Int32Array(size);
-  copy.set(array);
-  return copy;
 }
