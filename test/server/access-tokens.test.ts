@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { parseTokenFile, presentedToken } from '../../src/server/access-tokens.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { openStream } from '../support/http-stream-client.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 
 const OPS = 'ops-token-0123456789abcdef';
 const CI = 'ci-token-0123456789abcdef';
@@ -115,9 +115,7 @@ describe('a server with access tokens', () => {
       s.close();
       return s.status;
     };
-    const deadline = Date.now() + 10_000;
-    while ((await statusWith(LATER)) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(await statusWith(LATER), 200);
+    await waitForAsync('the reloaded token accepted', async () => (await statusWith(LATER)) === 200, 10_000);
     assert.equal(await statusWith(CI), 401);
 
     await writeFile(file, '[not json');

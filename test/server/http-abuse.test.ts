@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
 
 type Json = Record<string, unknown>;
@@ -35,13 +35,7 @@ async function exchangeUntilClosed(base: string, raw: string): Promise<string> {
 
 /** Polls /metrics (the server caches it for a moment) until `pattern` matches. */
 async function awaitMetric(base: string, pattern: RegExp): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const text = await (await fetch(`http://${base}/metrics`)).text();
-    if (pattern.test(text)) return;
-    if (Date.now() > deadline) assert.fail(`no ${String(pattern)} in /metrics:\n${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForAsync(`${String(pattern)} in /metrics`, async () => pattern.test(await (await fetch(`http://${base}/metrics`)).text()), 5_000);
 }
 
 const statusLines = (text: string): string[] => text.match(/^HTTP\/1\.1 \d{3} [^\r]*/gm) ?? [];

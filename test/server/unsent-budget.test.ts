@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { defaultUnsentBudget, overBudget } from '../../src/server/unsent-budget.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 import { connectRecording } from '../support/ws-client.js';
 
 const MiB = 1024 * 1024;
@@ -76,12 +76,10 @@ describe('never-reading clients against the budgets', () => {
       const updates = (): number => healthy.messages.filter((m) => (m as { message_type: string }).message_type === 'certificate_update').length;
       await waitFor('the healthy client to get all 1,000', () => updates() === 1_000, 30_000);
       let text = '';
-      const deadline = Date.now() + 10_000;
-      while (!(/certstream_unsent_budget_cuts_total\{scope="ip"\} [1-9]/.test(text) && /certstream_unsent_budget_cuts_total\{scope="total"\} [1-9]/.test(text))) {
-        if (Date.now() > deadline) assert.fail(`no budget cuts in /metrics:\n${text}`);
-        await new Promise((r) => setTimeout(r, 100));
+      await waitForAsync('both budget cuts in /metrics', async () => {
         text = await metrics();
-      }
+        return /certstream_unsent_budget_cuts_total\{scope="ip"\} [1-9]/.test(text) && /certstream_unsent_budget_cuts_total\{scope="total"\} [1-9]/.test(text);
+      }, 10_000);
       // Whether cut by a budget or by their own limit, none of them is kept: the server closes each.
       for (const r of readers) (r.socket as unknown as { _socket: Socket })._socket.resume();
       await Promise.all(readers.map((r) => r.closed));

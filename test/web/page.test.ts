@@ -15,7 +15,7 @@ import { webPageAnswers } from '../../src/web/routes.js';
 import { HttpSender } from '../../src/server/http-response.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found (CI installs Debian's chromium)`;
@@ -248,10 +248,9 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
       source.onmessage = (event) => seen.push({ id: event.lastEventId, data: event.data as string });
     }, `es${WORD}`);
     const seen = (): Promise<{ id: string; data: string }[]> => other.evaluate(() => (globalThis as unknown as { seen: { id: string; data: string }[] }).seen);
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
-    while ((await seen()).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitForAsync('the EventSource subscribed', async () => (await seen()).length >= 1, STEP_TIMEOUT_MS);
     await appendAndIngest([[`one.es${WORD}.example`], ['no.example']]);
-    while ((await seen()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitForAsync('the EventSource certificate', async () => (await seen()).length >= 2, STEP_TIMEOUT_MS);
     const [subscribed, cert] = await seen();
     assert.equal((JSON.parse(subscribed!.data) as { message_type: string }).message_type, 'subscribed');
     const message = JSON.parse(cert!.data) as { data: string[]; seq: number };
