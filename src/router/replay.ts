@@ -38,8 +38,6 @@ export class Replay {
   lost = 0;
   /** Events examined by the last step(). */
   examined = 0;
-  /** Newest seq seen in the history, to name what was lost should the history empty by age. */
-  private newestSeen: number;
 
   constructor(
     private readonly history: EventHistory,
@@ -55,7 +53,6 @@ export class Replay {
     private readonly dedupe = false,
   ) {
     this.next = fromSeq;
-    this.newestSeen = history.newestSeq ?? fromSeq - 1;
     this.matcher.acquire(spec);
     this.suffix = `${subscriptionField}}`;
   }
@@ -76,18 +73,11 @@ export class Replay {
     this.examined = 0;
     while (this.examined < budget && !this.finished) {
       const newest = this.history.newestSeq;
-      if (newest === undefined && this.next <= this.newestSeen) {
-        // Everything left expired by age while the replay was behind.
-        this.lost += this.newestSeen - this.next + 1;
-        this.target.gap(this.next, this.newestSeen);
-        this.next = this.newestSeen + 1;
-      }
       if (newest === undefined || this.next > newest) {
         this.finished = true;
         this.onCaughtUp();
         break;
       }
-      this.newestSeen = newest;
       if (this.target.bufferedAmount() > maxBuffered) return 'blocked';
       const oldest = this.history.oldestSeq!;
       if (this.next < oldest) {
