@@ -152,7 +152,7 @@ export const certificateUpdateDataSchema = z
     seen: z.number().describe('Unix seconds, with fractions, when the server read the entry.'),
     source: z.looseObject({ url: z.string().describe('Log URL as the log list gives it, scheme included.'), name: z.string() }),
     seq: seqSchema,
-    cert_key: certKeySchema,
+    cert_key: certKeySchema.optional().describe('On the full channel (and domains-only); lite leaves it out to stay small. ' + certKeySchema.description!),
     duplicate_of: duplicateOfSchema,
   })
   .meta({ id: 'CertificateUpdateData' });
@@ -163,11 +163,11 @@ export const certificateUpdateMessageSchema = z
     data: certificateUpdateDataSchema,
     subscription: subscriptionField,
   })
-  .meta({ id: 'CertificateUpdateMessage', description: 'One certificate, on the full and lite channels (lite: no chain, no as_der).' });
+  .meta({ id: 'CertificateUpdateMessage', description: 'One certificate, on the full and lite channels (lite: no chain, no as_der, no cert_key).' });
 
 /** certificate_update as the full channel sends it: DER on the leaf and every chain certificate. */
 export const fullCertificateUpdateMessageSchema = certificateUpdateMessageSchema.extend({
-  data: certificateUpdateDataSchema.extend({ leaf_cert: fullLeafCertSchema, chain: z.array(fullChainCertSchema) }),
+  data: certificateUpdateDataSchema.extend({ leaf_cert: fullLeafCertSchema, chain: z.array(fullChainCertSchema), cert_key: certKeySchema }),
 });
 
 /** certificate_update as the lite channel sends it: no chain, no DER, no embedded SCT list (as certstream-server-go). */
@@ -180,6 +180,7 @@ export const liteCertificateUpdateMessageSchema = certificateUpdateMessageSchema
       }),
     }),
     chain: z.never().optional().describe('Not sent on the lite channel.'),
+    cert_key: z.never().optional().describe('Not sent on the lite channel (duplicate_of is).'),
   }),
 });
 

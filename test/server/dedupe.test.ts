@@ -28,14 +28,17 @@ const barrier = (c: RecordingClient): Promise<Json> => reply(c, { type: 'ping', 
 describe('de-duplication', () => {
   let stack: Stack;
   let all: RecordingClient;
+  let lite: RecordingClient;
   let epoch: string;
   const clients: RecordingClient[] = [];
 
   before(async () => {
     stack = await startStack({ seed: 'dedupe-e2e', rfc6962Logs: 2, tiledLogs: 1, duplicateShare: 0.4, finalShare: 0.5 });
-    all = await connectRecording(`ws://${stack.base}/`);
-    clients.push(all);
-    epoch = (await reply(all, { type: 'subscribe', id: 'all' }, 'subscribed')).epoch as string;
+    all = await connectRecording(`ws://${stack.base}/full-stream`);
+    lite = await connectRecording(`ws://${stack.base}/`);
+    clients.push(all, lite);
+    epoch = (await reply(all, { type: 'subscribe', id: 'all', channel: 'full' }, 'subscribed')).epoch as string;
+    await reply(lite, { type: 'subscribe', id: 'lite' }, 'subscribed');
   });
 
   after(async () => {
@@ -67,13 +70,13 @@ describe('de-duplication', () => {
     const url = await connectRecording(`ws://${stack.base}/domains-only?dedupe=1`);
     const filtered = await connectRecording(`ws://${stack.base}/`);
     clients.push(ws, url, filtered);
-    await reply(ws, { type: 'subscribe', id: 'd', dedupe: true }, 'subscribed');
+    await reply(ws, { type: 'subscribe', id: 'd', dedupe: true, channel: 'full' }, 'subscribed');
     await reply(filtered, { type: 'subscribe', id: 'f', dedupe: true, regex: ['[aeiou]'] }, 'subscribed');
     await barrier(url);
     const startSeq = stack.ingest.lastSeq;
 
     await appendAll(60);
-    for (const c of [ws, url, filtered]) await barrier(c);
+    for (const c of [ws, url, filtered, lite]) await barrier(c);
 
     const stream = certs(all).filter((m) => (data(m).seq as number) > startSeq);
     const expected = expectedDuplicates(stream);
@@ -92,6 +95,9 @@ describe('de-duplication', () => {
     }
     assert.ok(repeats > 10, `repeats ${repeats}`);
     assert.ok(finals > 0, 'some final certificates followed their precertificates');
+    const liteStream = certs(lite).filter((m) => (data(m).seq as number) > startSeq);
+    assert.deepEqual(liteStream.map((m) => [data(m).seq, data(m).duplicate_of]), stream.map((m) => [data(m).seq, data(m).duplicate_of]), 'lite: the same duplicate_of');
+    assert.ok(liteStream.every((m) => !('cert_key' in data(m))), 'lite leaves cert_key out');
 
     const firstSeqs = stream.filter((m) => data(m).duplicate_of === undefined).map((m) => data(m).seq as number);
     assert.deepEqual(certs(ws).map((m) => data(m).seq), firstSeqs, 'subscribe dedupe: every first sighting, no repeat');
@@ -104,7 +110,7 @@ describe('de-duplication', () => {
     // A client coming back with since gets from the history what the live subscription got.
     const resumed = await connectRecording(`ws://${stack.base}/`);
     clients.push(resumed);
-    const sub = await reply(resumed, { type: 'subscribe', id: 'd', dedupe: true, since: { seq: startSeq, epoch } }, 'subscribed');
+    const sub = await reply(resumed, { type: 'subscribe', id: 'd', dedupe: true, channel: 'full', since: { seq: startSeq, epoch } }, 'subscribed');
     assert.equal(sub.recovered, true);
     await waitFor('replay', () => certs(resumed).length >= firstSeqs.length);
     await barrier(resumed);
