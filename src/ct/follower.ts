@@ -258,7 +258,7 @@ export abstract class LogFollower {
     this.next = saved === undefined || saved > head ? head : saved;
     this.status.next = this.next;
     this.skipBeyondCatchUp();
-    this.logger.info({ next: this.next, head }, 'reading from index');
+    this.logger.debug({ next: this.next, head }, 'reading from index');
     this.hooks.onProgress(this.log, this.next);
   }
 
@@ -290,7 +290,7 @@ export abstract class LogFollower {
     while (!this.stopped) {
       if (this.log.finalTreeSize !== undefined && this.next >= this.log.finalTreeSize) {
         this.status.state = 'finished';
-        this.logger.info({ next: this.next }, 'readonly log fully read');
+        this.logger.debug({ next: this.next }, 'readonly log fully read');
         return;
       }
       const wait = this.pacer.nextPollAt() - Date.now();

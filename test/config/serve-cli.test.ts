@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { describeOptions } from '../../src/config/option.js';
+import { defaultText, describeOptions } from '../../src/config/option.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema } from '../../src/config/serve-schema.js';
 import { CLI } from '../support/process.js';
 import { simulatorWithStateDir } from '../support/serve-process.js';
@@ -45,7 +45,8 @@ describe('serve command configuration', () => {
     for (const option of describeOptions(serveConfigSchema, SERVE_ENV_PREFIX)) {
       const placeholder = `${option.flag} <${option.meta.valueName ?? 'value'}>`;
       assert.ok(help.includes(placeholder), `${placeholder} in help`);
-      const expected = option.defaultValue === undefined ? `env: ${option.env})` : `(default: ${JSON.stringify(option.defaultValue)}, env: ${option.env})`;
+      const shown = defaultText(option);
+      const expected = shown === undefined ? `env: ${option.env})` : `(default: ${shown}, env: ${option.env})`;
       assert.ok(help.includes(expected), `${expected} in help`);
     }
     assert.ok(help.includes('--config <file>') && help.includes('CERTSTREAM_CONFIG'));
@@ -54,15 +55,16 @@ describe('serve command configuration', () => {
   it('exits 2 and names each bad source', async () => {
     const run = serve(['--role', 'boss'], { CERTSTREAM_PORT: 'eighty' });
     assert.equal(await run.exited, 2);
-    assert.match(run.stderr, /invalid configuration/);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^certstream-ts serve: invalid configuration: /);
     assert.match(run.stderr, /CERTSTREAM_PORT: must be a whole number between 0 and 65535/);
     assert.match(run.stderr, /--role: must be one of all, ingest, edge/);
   });
 
-  it('exits 2 on an unknown flag', async () => {
+  it('exits 2 on an unknown flag, with one line and no help dump', async () => {
     const run = serve(['--prot', '1']);
     assert.equal(await run.exited, 2);
-    assert.match(run.stderr, /unknown option '--prot'/);
+    assert.match(run.stderr, /^certstream-ts serve: unknown option '--prot'.*\(see certstream-ts serve --help\)\n$/);
   });
 
   it('starts from env vars and a config file alone, listening on the configured port, logging JSON', async () => {
