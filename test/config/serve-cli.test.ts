@@ -10,6 +10,7 @@ import { CLI } from '../support/process.js';
 import { simulatorWithStateDir } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/free-port.js';
+import { connectRecording } from '../support/ws-client.js';
 
 interface Run {
   stdout: string;
@@ -72,16 +73,30 @@ describe('serve command configuration', () => {
     const file = join(fixture.stateDir, 'serve.json');
     await writeFile(file, JSON.stringify({ logList: fixture.sim.logListUrl, host: '127.0.0.1', port: 1, pollInterval: 100 }));
     // The env port beats the file's; the file supplies the rest.
-    const run = serve([], { CERTSTREAM_CONFIG: file, CERTSTREAM_PORT: String(port), CERTSTREAM_STATE_DIR: fixture.stateDir, CERTSTREAM_LOG_LEVEL: 'debug' });
+    const run = serve(['--max-keywords', '2'], {
+      CERTSTREAM_CONFIG: file,
+      CERTSTREAM_PORT: String(port),
+      CERTSTREAM_STATE_DIR: fixture.stateDir,
+      CERTSTREAM_LOG_LEVEL: 'debug',
+    });
     try {
       await waitFor('listening', () => run.stderr.includes('streaming on') || run.stderr.includes('invalid'));
       assert.match(run.stderr, new RegExp(`streaming on ws://127\\.0\\.0\\.1:${port}/`));
+      assert.match(run.stderr, new RegExp(`status at http://127\\.0\\.0\\.1:${port}/healthz, Prometheus metrics at /metrics`));
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status < 500, true, `healthz answered ${health.status}`);
       await health.arrayBuffer();
+      // A protocol limit set by flag reaches the server.
+      const client = await connectRecording(`ws://127.0.0.1:${port}/`);
+      client.socket.send(JSON.stringify({ type: 'subscribe', id: 'three', keywords: ['a', 'b', 'c'] }));
+      await waitFor('the refusal', () => client.messages.some((m) => (m as { message_type?: string }).message_type === 'error'));
+      assert.equal((client.messages.find((m) => (m as { message_type?: string }).message_type === 'error') as { code: string }).code, 'too_many_patterns');
+      await client.close();
     } finally {
       assert.equal(await run.kill(), 0, run.stderr);
     }
+    assert.match(run.stderr, /"level":"info".*"msg":"following 2 logs \(1 rfc6962, 1 static-ct\)"/);
+    assert.match(run.stderr, /"level":"debug".*"msg":"following log"/);
     // Not a terminal, so auto = JSON lines with a level label and an ISO time.
     const logLines = run.stderr.split('\n').filter((line) => line.startsWith('{'));
     assert.ok(logLines.length > 0, run.stderr);
