@@ -273,7 +273,8 @@ export abstract class LogFollower {
     this.next = to;
     this.status.next = to;
     this.status.skipped += to - from;
-    this.logger.warn({ from, to, head: this.treeSize }, 'too far behind: skipping entries');
+    // Warned once, by the ingest's onSkip (with the log's name); this is the follower's detail.
+    this.logger.debug({ from, to, head: this.treeSize }, 'too far behind: skipping entries');
     this.hooks.onSkip(this.log, from, to);
     this.hooks.onProgress(this.log, to);
   }

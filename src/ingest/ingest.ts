@@ -181,8 +181,7 @@ export class Ingest {
       onEntry: (l, entry) => this.handleEntry(l, entry),
       onBadEntry: (l, bad) => this.handleBadEntry(l, bad),
       onProgress: (l, next) => this.cursors.set(l.id, next, l.name),
-      // The follower warns about the skip itself.
-      onSkip: (l, from, to) => this.logger.debug({ log: l.name, from, to, skipped: to - from }, 'skipped entries'),
+      onSkip: (l, from, to) => this.logger.warn({ log: l.name, from, to, skipped: to - from }, 'skipped entries'),
     };
     const options = {
       ...this.options.follower,
