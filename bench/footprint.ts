@@ -58,20 +58,23 @@ interface RunningServer {
   stop(): void;
 }
 
-/** The node flags of `npm start` (package.json's start script), so the server runs as a user starts it. */
-function startScriptNodeFlags(): string[] {
+/** The environment and node flags of `npm start` (package.json's start script), so the server runs as a user starts it. */
+function startScript(): { env: Record<string, string>; nodeFlags: string[] } {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+  const words = pkg.scripts.start.split(/\s+/);
+  const env = Object.fromEntries(words.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split('=', 2) as [string, string]));
+  return { env, nodeFlags: words.filter((word) => word.startsWith('--')) };
 }
 
 /** `certstream-ts serve` exactly as `npm start` runs it, plus the flags given; resolves once it answers /healthz. */
 async function startServe(name: ServerName, logListUrl: string, extra: string[]): Promise<RunningServer> {
   const port = await freePort();
   const stateDir = await mkdtemp(join(tmpdir(), 'certstream-footprint-'));
+  const start = startScript();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...startScriptNodeFlags(), CLI, 'serve', '--log-list', logListUrl, '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extra],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [...start.nodeFlags, CLI, 'serve', '--log-list', logListUrl, '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extra],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...start.env } },
   );
   for (let attempt = 0; ; attempt++) {
     try {
