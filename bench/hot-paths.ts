@@ -13,7 +13,7 @@ import { Deduplicator } from '../src/ingest/dedupe.js';
 import { DEFAULT_DEDUPE_WINDOW } from '../src/ingest/dedupe-window.js';
 import { certificateKey, tbsCertificateKey } from '../src/x509/cert-key.js';
 import { EventHistory } from '../src/router/history.js';
-import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
+import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadLogList } from '../src/ct/log-list.js';
 import { Ingest } from '../src/ingest/ingest.js';
-import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
+import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { startSimulatorProcess } from './load/processes.js';
 
 const { values } = parseArgs({
