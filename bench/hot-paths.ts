@@ -10,7 +10,7 @@ import type { LogDescriptor } from '../src/ct/log-list.js';
 import { randomBytes } from 'node:crypto';
 import { buildEvent } from '../src/ingest/event.js';
 import { Deduplicator } from '../src/ingest/dedupe.js';
-import { DEFAULT_DEDUPE_WINDOW } from '../src/ingest/dedupe-window.js';
+import { DEFAULT_DEDUPE_WINDOW } from '../src/config/defaults.js';
 import { certificateKey, tbsCertificateKey } from '../src/x509/cert-key.js';
 import { EventHistory } from '../src/router/history.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';

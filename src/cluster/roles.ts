@@ -13,10 +13,7 @@ import { KvCursorStore } from './kv-cursors.js';
 import { connectCluster, DEFAULT_CLUSTER_OPTIONS, type ClusterConnection, type ClusterOptions } from './nats.js';
 import { StreamPublisher } from './publisher.js';
 import { publishStatus, StatusBoard } from './status-board.js';
-import type { ClusterRole } from './names.js';
-
-export { CLUSTER_ROLES, type ClusterRole } from './names.js';
-
+import type { ClusterRole } from '../config/defaults.js';
 
 export interface ClusterRoleOptions {
   role: ClusterRole;

@@ -26,9 +26,10 @@ import { FilterBudget } from './filter-budget.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { DescriptorGuard } from './descriptor-guard.js';
-import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
+import { DEFAULT_SERVER_OPTIONS } from '../config/server-defaults.js';
+import type { ServerOptions } from './server-options.js';
 
-export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
+export type { ServerOptions } from './server-options.js';
 import { EVICTION_GRACE_MS, WebSocketEviction } from './ws-eviction.js';
 import { uws } from './uws.js';
 import { createApp } from './tls.js';
