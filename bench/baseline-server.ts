@@ -8,14 +8,14 @@
  *   node dist/bench/baseline-server.js --log-list URL [--max-backpressure BYTES] [--poll-interval MS]
  */
 import { createServer } from 'node:http';
-import { parseArgs } from 'node:util';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Ingest, type CertEvent } from '../src/index.js';
 import { followerOptionsFrom, reportToParent, SERVER_ARGS } from './load/server-child.js';
+import { benchUsageError, parseBenchArgs } from './options.js';
 
-const { values } = parseArgs({ options: SERVER_ARGS });
-if (values['log-list'] === undefined) throw new Error('--log-list is required');
-const maxBackpressure = Number(values['max-backpressure']);
+const values = parseBenchArgs({ name: 'load', summary: 'the `ws` baseline server of the load benchmark (run by it)', options: SERVER_ARGS });
+const logList = values['log-list'] ?? benchUsageError('load', '--log-list is required');
+const maxBackpressure = values['max-backpressure'];
 
 type Channel = 'full' | 'lite' | 'domains-only';
 const CHANNEL_BY_PATH: Record<string, Channel> = { '/': 'lite', '/full-stream': 'full', '/domains-only': 'domains-only' };
@@ -65,7 +65,7 @@ function messageFor(channel: Channel, event: CertEvent): unknown {
   return { message_type: 'certificate_update', data: { ...event, leaf_cert, chain } };
 }
 
-const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: followerOptionsFrom(values) });
+const ingest = new Ingest({ logList, stateDir: null, follower: followerOptionsFrom(values) });
 let entries = 0;
 ingest.onEvent((event) => {
   entries++;

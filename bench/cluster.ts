@@ -6,7 +6,6 @@
  *   npm run build && node dist/bench/cluster.js [--entries N] [--edges N]
  */
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { EdgeFeed } from '../src/cluster/edge-feed.js';
 import { encodeEnvelope } from '../src/cluster/envelope.js';
 import { connectCluster, DEFAULT_CLUSTER_OPTIONS, type ClusterConnection } from '../src/cluster/nats.js';
@@ -19,10 +18,18 @@ import { startSimulator } from '../src/sim/simulator.js';
 import { silentLogger } from '../src/util/logger.js';
 import { startNatsServer } from '../test/support/nats-server.js';
 import { procCpuSeconds } from './load/processes.js';
+import { parseBenchArgs } from './options.js';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '20000' }, edges: { type: 'string', default: '4' } } });
-const total = Number(values.entries);
-const edgeCount = Number(values.edges);
+const values = parseBenchArgs({
+  name: 'cluster',
+  summary: 'publish, edge intake and NATS cost per entry on a real nats-server (needs nats-server on PATH)',
+  options: {
+    entries: { type: 'number', default: 20_000, min: 4, description: 'events read from the simulator and published' },
+    edges: { type: 'number', default: 4, min: 1, description: 'edges reading the stream at once' },
+  },
+});
+const total = values.entries;
+const edgeCount = values.edges;
 const LOGS = 4;
 
 /** Real events: the simulator's logs read by the real ingest from index 0. */

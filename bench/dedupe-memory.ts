@@ -4,15 +4,25 @@
  * Reports the window's own bytes and the process's ArrayBuffer memory as the window fills and turns
  * over, and the time per event.
  *
- *   node dist/bench/dedupe-memory.js [rate=1000] [window-minutes=60] [run-minutes=75]
+ *   npm run bench -- dedupe [--rate 1000] [--window-minutes 60] [--run-minutes 75]
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_DEDUPE_WINDOW } from '../src/config/defaults.js';
 import { DedupeWindow } from '../src/ingest/dedupe-window.js';
+import { parseBenchArgs } from './options.js';
 
-const rate = Number(process.argv[2] ?? 1000);
-const windowMinutes = Number(process.argv[3] ?? 60);
-const runMinutes = Number(process.argv[4] ?? 75);
+const values = parseBenchArgs({
+  name: 'dedupe',
+  summary: 'memory of the de-duplication window at a steady rate of new certificates, for longer than the window',
+  options: {
+    rate: { type: 'number', default: 1000, min: 1, description: 'new certificates per second of stream time' },
+    'window-minutes': { type: 'number', default: DEFAULT_DEDUPE_WINDOW.windowMs / 60_000, description: 'the window' },
+    'run-minutes': { type: 'number', default: 75, description: 'minutes of stream time to run' },
+  },
+});
+const rate = values.rate;
+const windowMinutes = values['window-minutes'];
+const runMinutes = values['run-minutes'];
 const MiB = 1024 * 1024;
 
 const window = new DedupeWindow({ ...DEFAULT_DEDUPE_WINDOW, windowMs: windowMinutes * 60_000 });

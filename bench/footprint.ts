@@ -13,37 +13,36 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { CLI } from '../test/support/process.js';
 import { freePort } from '../test/support/free-port.js';
 import type { FootprintCounts, FootprintWorkerInput } from './footprint-worker.js';
 import { peerDir, startPeerProcess } from './load/peer.js';
 import { startSimulatorProcess } from './load/processes.js';
+import { benchUsageError, parseBenchArgs } from './options.js';
 
 const SERVERS = ['ours', 'ours-no-history', 'go'] as const;
 type ServerName = (typeof SERVERS)[number];
 const MiB = 1024 * 1024;
 
-const { values } = parseArgs({
+const values = parseBenchArgs({
+  name: 'footprint',
+  summary: 'RSS of `serve` with its defaults, without history, and of certstream-server-go, side by side',
   options: {
-    minutes: { type: 'string', default: '30' },
-    rate: { type: 'string', default: '500' },
-    clients: { type: 'string', default: '100' },
-    servers: { type: 'string', default: SERVERS.join(',') },
-    'sample-seconds': { type: 'string', default: '10' },
-    out: { type: 'string' },
+    minutes: { type: 'number', default: 30, description: 'how long every server runs' },
+    rate: { type: 'number', default: 500, description: 'simulated entries per second' },
+    clients: { type: 'number', default: 100, description: 'lite clients per server' },
+    servers: { type: 'string', default: SERVERS.join(','), valueName: 'list', description: `servers to run, comma-separated (${SERVERS.join(', ')})` },
+    'sample-seconds': { type: 'number', default: 10, min: 1, description: 'seconds between RSS samples' },
+    out: { type: 'string', valueName: 'file', description: 'report file (default bench/reports/footprint-<time>.json)' },
   },
 });
-const minutes = Number(values.minutes);
-const clients = Number(values.clients);
-const sampleSeconds = Number(values['sample-seconds']);
+const minutes = values.minutes;
+const clients = values.clients;
+const sampleSeconds = values['sample-seconds'];
 const wanted = values.servers.split(',').map((s) => s.trim()) as ServerName[];
 for (const name of wanted) {
-  if (!SERVERS.includes(name)) {
-    console.error(`unknown server ${name}; choose from ${SERVERS.join(', ')}`);
-    process.exit(2);
-  }
+  if (!SERVERS.includes(name)) benchUsageError('footprint', `unknown server ${name}; choose from ${SERVERS.join(', ')}`);
 }
 
 /** Resident set size of a process now, from /proc (any process: ours or the Go peer). */
@@ -129,7 +128,7 @@ async function healthDetail(port: number): Promise<Sample['detail'][string] | un
 }
 
 const loadAverageBefore = loadavg();
-const sim = await startSimulatorProcess(['--rate', values.rate, '--tiled-logs', '0', '--seed', 'footprint']);
+const sim = await startSimulatorProcess(['--rate', String(values.rate), '--tiled-logs', '0', '--seed', 'footprint']);
 const servers: RunningServer[] = [];
 const groups = new Map<string, ClientGroup>();
 const samples: Sample[] = [];
@@ -192,7 +191,7 @@ try {
     version: 1,
     kind: 'footprint',
     date: new Date().toISOString(),
-    options: { minutes, rate: Number(values.rate), clients, servers: names },
+    options: { minutes, rate: values.rate, clients, servers: names },
     machine: { cpus: cpus().length, node: process.version, loadAverageBefore, loadAverageAfter },
     samples,
     results,

@@ -12,7 +12,7 @@
  * final certificates with embedded SCTs; decode, parse, cached chain, event), with a full GC before
  * and after. Heap and off-heap (ArrayBuffer) growth are both counted.
  *
- *   node dist/bench/history-memory.js [events (default 50000)] [compact|objects|compressed|all (default all)]
+ *   npm run bench -- history [--events 50000] [--mode compact|objects|compressed|all]
  */
 import { fork } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
@@ -25,26 +25,31 @@ import { EventHistory } from '../src/router/history.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
+import { parseBenchArgs } from './options.js';
 
 const MODES = ['compact', 'objects', 'compressed'] as const;
 type Mode = (typeof MODES)[number];
-const events = Number(process.argv[2] ?? 50_000);
-const modeArg = process.argv[3] ?? 'all';
+const values = parseBenchArgs({
+  name: 'history',
+  summary: 'memory per event kept in the resume history, and the cost of keeping and rebuilding one, per way of keeping it',
+  options: {
+    events: { type: 'number', default: 50_000, min: 1, description: 'events kept per mode' },
+    mode: { type: 'string', default: 'all', choices: [...MODES, 'all'], description: 'way of keeping them (all: each in its own process)' },
+  },
+});
+const events = values.events;
+const modeArg = values.mode;
 
 if (modeArg === 'all') {
   // One process per mode, so that each starts from the same heap.
   console.log(`history memory, ${events.toLocaleString('en-US')} events per mode; node ${process.version}`);
   for (const mode of MODES) {
     await new Promise<void>((resolve, reject) => {
-      const child = fork(process.argv[1]!, [String(events), mode], { stdio: 'inherit' });
+      const child = fork(process.argv[1]!, ['--events', String(events), '--mode', mode], { stdio: 'inherit' });
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${mode} exited with ${code}`))));
     });
   }
   process.exit(0);
-}
-if (!(MODES as readonly string[]).includes(modeArg)) {
-  console.error(`usage: history-memory [events] [${MODES.join('|')}|all]`);
-  process.exit(2);
 }
 const mode = modeArg as Mode;
 

@@ -3,7 +3,7 @@
  * item and a data-tile record, building the event, and serializing it per channel. Inputs come
  * from the simulator's certificate factory (so it runs without the shared fixtures).
  *
- *   node dist/bench/hot-paths.js [seconds-per-row]
+ *   npm run bench -- hot [--seconds-per-row 1]
  */
 import { decodeDataTile, decodeRfc6962Entry, encodeMerkleTreeLeaf, encodePrecertExtraData, encodeTileLeaf, leafIndexExtension } from '../src/ct/leaf.js';
 import type { LogDescriptor } from '../src/ct/log-list.js';
@@ -16,8 +16,13 @@ import { EventHistory } from '../src/router/history.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
+import { parseBenchArgs } from './options.js';
 
-const secondsPerRow = Number(process.argv[2] ?? 1);
+const { 'seconds-per-row': secondsPerRow } = parseBenchArgs({
+  name: 'hot',
+  summary: 'leaf and tile decoding, event building, serialization per channel (ns per operation)',
+  options: { 'seconds-per-row': { type: 'number', default: 1, description: 'time spent measuring each row' } },
+});
 const factory = await CertFactory.create({ seed: 'hot-paths' });
 const certs = Array.from({ length: 256 }, () => factory.precertificate());
 const finals = certs.map((c) => c.finalCertificate!().der);

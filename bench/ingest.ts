@@ -9,27 +9,28 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadLogList } from '../src/ct/log-list.js';
 import { Ingest } from '../src/ingest/ingest.js';
 import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { startSimulatorProcess } from './load/processes.js';
+import { parseBenchArgs } from './options.js';
 
-const { values } = parseArgs({
+const values = parseBenchArgs({
+  name: 'ingest',
+  summary: 'the real ingest catching up on simulated logs over loopback (entries/s, CPU per entry)',
   options: {
-    entries: { type: 'string', default: '20000' },
-    'rfc6962-logs': { type: 'string', default: '3' },
-    'tiled-logs': { type: 'string', default: '2' },
-    /** Also serialize every event for the three channels, as the server does. */
-    serialize: { type: 'boolean', default: false },
+    entries: { type: 'number', default: 20_000, min: 1, description: 'entries in every simulated log' },
+    'rfc6962-logs': { type: 'number', default: 3, description: 'simulated RFC 6962 logs' },
+    'tiled-logs': { type: 'number', default: 2, description: 'simulated static-ct-api logs' },
+    serialize: { type: 'boolean', description: 'also serialize every event for the three channels, as the server does' },
   },
 });
-const perLog = Number(values.entries);
+const perLog = values.entries;
 
 const generationStart = Date.now();
 const sim = await startSimulatorProcess([
   '--rate', '0', '--seed', 'bench', '--initial-entries', String(perLog),
-  '--rfc6962-logs', values['rfc6962-logs'], '--tiled-logs', values['tiled-logs'],
+  '--rfc6962-logs', String(values['rfc6962-logs']), '--tiled-logs', String(values['tiled-logs']),
 ]);
 const generationSeconds = (Date.now() - generationStart) / 1000;
 const stateDir = await mkdtemp(join(tmpdir(), 'certstream-bench-'));

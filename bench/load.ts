@@ -4,12 +4,7 @@
  * in worker threads with a mix of filters. Prints a table (each server, ours' ratios) and writes a
  * JSON report.
  *
- *   npm run bench -- load [--scenario quick|idle-10k|1k-at-2k|1k-domains-at-1k|distinct-10k|ramp|peer-…] [--rate N] [--clients N]
- *     [--channel lite|full|domains-only] [--mix none=0.5,shared=0.2,distinct=0.2,regex=0.1,idle=0]
- *     [--duration S] [--warmup S] [--workers N] [--servers ours,baseline,go] [--max-backpressure BYTES]
- *     [--client ws|lean|sse (lean: raw-socket clients that scan instead of parsing; sse: Server-Sent Events, ours only; default per scenario, else ws)]
- *     [--sth-interval MS (the simulated logs' tree-head interval, default 1000)] [--poll-interval MS] [--fast-poll-interval MS] (ours' head polls: idle, while growing)
- *     [--out FILE (default bench/reports/…)] [--compare OLD.json]
+ *   npm run bench -- load [options]     (--help lists them, with their defaults)
  *
  * `go` is certstream-server-go, built from ../shared/peers/certstream-server-go (skipped with a line
  * when that is absent). It ignores tiled logs, so with it every server runs against RFC 6962 logs only.
@@ -17,58 +12,49 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { ClientTransport } from './load/client-worker.js';
 import { peerDir } from './load/peer.js';
 import { SERVER_KINDS, type ServerKind } from './load/processes.js';
 import { ramp } from './load/ramp.js';
 import { compareTable, rampTable, resultTable, type LoadReport } from './load/report.js';
 import { runOne } from './load/run.js';
+import { benchUsageError, parseBenchArgs } from './options.js';
 import { clientSpecs, parseMix, SCENARIOS, type ChannelName, type Scenario } from './load/scenarios.js';
 
-const { values } = parseArgs({
+const values = parseBenchArgs({
+  name: 'load',
+  summary: 'the whole path under load: simulator, the server under test (child process) and N clients in worker threads; ours vs a `ws` baseline and certstream-server-go',
   options: {
-    scenario: { type: 'string', default: 'quick' },
-    rate: { type: 'string' },
-    clients: { type: 'string' },
-    channel: { type: 'string' },
-    mix: { type: 'string' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    workers: { type: 'string' },
-    servers: { type: 'string' },
-    'sth-interval': { type: 'string', default: '1000' },
-    'poll-interval': { type: 'string' },
-    'fast-poll-interval': { type: 'string' },
-    client: { type: 'string' },
-    'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
-    /** Default: bench/reports/load-<scenario>-<time>.json (git-ignored). */
-    out: { type: 'string' },
-    compare: { type: 'string' },
-    /** Abusive clients beside the measured ones (bench/load/abusers.ts). */
-    abuse: { type: 'boolean', default: false },
+    scenario: { type: 'string', default: 'quick', choices: Object.keys(SCENARIOS), description: 'preset of the options below' },
+    rate: { type: 'number', description: "simulated entries per second (default: the scenario's)" },
+    clients: { type: 'number', description: "clients (default: the scenario's)" },
+    channel: { type: 'string', choices: ['lite', 'full', 'domains-only'], description: "the clients' channel (default: the scenario's)" },
+    mix: { type: 'string', valueName: 'kind=share,...', description: 'filter mix, e.g. none=0.5,shared=0.2,distinct=0.2,regex=0.1,idle=0' },
+    duration: { type: 'number', valueName: 'seconds', description: 'measured seconds per server' },
+    warmup: { type: 'number', valueName: 'seconds', description: 'warm-up seconds per server' },
+    workers: { type: 'number', min: 1, description: 'worker threads running the clients' },
+    servers: { type: 'string', valueName: 'list', description: `servers to run, comma-separated (${SERVER_KINDS.join(', ')})` },
+    'sth-interval': { type: 'number', default: 1000, valueName: 'ms', description: "the simulated logs' tree-head interval" },
+    'poll-interval': { type: 'number', valueName: 'ms', description: "ours' head poll interval of an idle log (default: serve's)" },
+    'fast-poll-interval': { type: 'number', valueName: 'ms', description: "ours' head poll interval while a log grows (default: serve's)" },
+    client: { type: 'string', choices: ['ws', 'lean', 'sse'], description: 'client kind: lean = raw sockets that scan instead of parsing; sse = Server-Sent Events, ours only' },
+    'max-backpressure': { type: 'number', default: 4 * 1024 * 1024, valueName: 'bytes', description: 'unsent bytes per client before a server evicts it' },
+    out: { type: 'string', valueName: 'file', description: 'report file (default bench/reports/load-<scenario>-<time>.json)' },
+    compare: { type: 'string', valueName: 'old.json', description: 'print the change since an earlier report' },
+    abuse: { type: 'boolean', description: 'abusive clients beside the measured ones (bench/load/abusers.ts)' },
   },
 });
+const fail = (message: string): never => benchUsageError('load', message);
 
-function fail(message: string): never {
-  console.error(`bench load: ${message}`);
-  process.exit(2);
-}
-
-const base = SCENARIOS[values.scenario] ?? fail(`unknown scenario "${values.scenario}" (${Object.keys(SCENARIOS).join(', ')})`);
-const number = (text: string | undefined, fallback: number): number => {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  return Number.isFinite(n) && n >= 0 ? n : fail(`not a number: ${text}`);
-};
+const base = SCENARIOS[values.scenario]!;
 const scenario: Scenario = {
-  rate: number(values.rate, base.rate),
-  clients: number(values.clients, base.clients),
+  rate: values.rate ?? base.rate,
+  clients: values.clients ?? base.clients,
   channel: (values.channel as ChannelName | undefined) ?? base.channel,
   mix: values.mix === undefined ? base.mix : parseMix(values.mix),
-  warmupSeconds: number(values.warmup, base.warmupSeconds),
-  durationSeconds: number(values.duration, base.durationSeconds),
-  workers: Math.max(1, number(values.workers, base.workers)),
+  warmupSeconds: values.warmup ?? base.warmupSeconds,
+  durationSeconds: values.duration ?? base.durationSeconds,
+  workers: Math.max(1, values.workers ?? base.workers),
   client: (values.client ?? base.client ?? 'ws') as ClientTransport,
   ...(base.ramp ? { ramp: true } : {}),
   ...(values.abuse ? { abuse: true } : {}),
@@ -85,8 +71,8 @@ if (servers.includes('go') && Object.entries(scenario.mix).some(([kind, share]) 
   fail('certstream-server-go has no filters: use an unfiltered scenario (--mix none=1)');
 }
 // certstream-server-go ignores tiled logs: with it, every server gets the same RFC 6962-only logs.
-const simulatorArgs = ['--sth-interval', String(number(values['sth-interval'], 1000)), ...(servers.includes('go') ? ['--tiled-logs', '0'] : [])];
-const serverArgs = (['poll-interval', 'fast-poll-interval'] as const).flatMap((flag) => (values[flag] === undefined ? [] : [`--${flag}`, values[flag]]));
+const simulatorArgs = ['--sth-interval', String(values['sth-interval']), ...(servers.includes('go') ? ['--tiled-logs', '0'] : [])];
+const serverArgs = (['poll-interval', 'fast-poll-interval'] as const).flatMap((flag) => (values[flag] === undefined ? [] : [`--${flag}`, String(values[flag])]));
 
 const old = values.compare === undefined ? undefined : (JSON.parse(await readFile(values.compare, 'utf8')) as LoadReport);
 
@@ -112,7 +98,7 @@ console.log(
     `servers ${servers.join(', ')}; simulate ${simulatorArgs.join(' ')}`,
 );
 const clients = clientSpecs(scenario);
-const maxBackpressure = Number(values['max-backpressure']);
+const maxBackpressure = values['max-backpressure'];
 for (const kind of servers) {
   if (scenario.ramp) {
     const result = await ramp(kind, scenario, clients, maxBackpressure, progress);

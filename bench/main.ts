@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark of bench/ (each is also runnable alone
- * as `node dist/bench/<name>.js`).
+ * as `node dist/bench/<name>.js`); `npm run bench -- <name> --help` lists its options.
  *
  *   ingest  the real ingest catching up on simulated logs over loopback (entries/s, CPU per entry)
  *   parse   certificate parsing: our DER walker vs node:crypto vs pkijs (µs per certificate)
@@ -13,12 +13,17 @@
  *   dedupe  memory of the de-duplication window at 1,000 new certificates/s over more than its hour (see bench/dedupe-memory.ts)
  *   cluster publish, edge intake and NATS cost per entry on a real nats-server (see bench/cluster.ts)
  */
-const BENCHMARKS: Record<string, string> = { ingest: './ingest.js', parse: './x509-parse.js', match: './match.js', load: './load.js', hot: './hot-paths.js', soak: './soak.js', history: './history-memory.js', footprint: './footprint.js', cluster: './cluster.js', dedupe: './dedupe-memory.js' };
+import { BENCHMARKS } from './benchmarks.js';
 
 const [name, ...rest] = process.argv.slice(2);
+const usage = `usage: npm run bench -- <${Object.keys(BENCHMARKS).join('|')}> [options]   (npm run bench -- <name> --help lists its options)`;
+if (name === '--help' || name === '-h') {
+  console.log(usage);
+  process.exit(0);
+}
 const module = name === undefined ? undefined : BENCHMARKS[name];
 if (module === undefined) {
-  console.error(`usage: npm run bench -- <${Object.keys(BENCHMARKS).join('|')}> [options]`);
+  console.error(name === undefined ? usage : `bench: unknown benchmark "${name}"; ${usage}`);
   process.exit(2);
 }
 // The benchmarks read their own options from argv, after the name.

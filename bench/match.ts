@@ -2,7 +2,7 @@
  * Filter matching cost per certificate (FilterMatcher.match), by number and kind of distinct
  * filters, plus the cost of applying subscription changes and of RE2.Set at scale.
  *
- *   npm run build && node dist/bench/match.js [seconds-per-row]
+ *   npm run bench -- match [--seconds-per-row 1]
  *
  * Memory is measured in fresh child processes (`match.js --probe ...`), since RSS in a process that
  * has already allocated and freed says little.
@@ -22,9 +22,18 @@ import { FilterMatcher, type FilterSpec } from '../src/router/filter-matcher.js'
 import { createRng, type Rng } from '../src/sim/rng.js';
 import { skipWithoutFixtures } from '../test/support/fixtures.js';
 import { parsableFixtureCerts } from '../test/x509/fixture-certs.js';
+import { parseBenchArgs } from './options.js';
 
+// `--probe ...` is the internal command line of the memory probes' child processes.
 const probeArgs = process.argv[2] === '--probe' ? process.argv.slice(3) : null;
-const secondsPerRow = probeArgs === null ? Number(process.argv[2] ?? 1) : 0;
+const secondsPerRow =
+  probeArgs === null
+    ? parseBenchArgs({
+        name: 'match',
+        summary: 'filter matching with 10 / 1,000 / 10,000 filters (ns per certificate), subscription changes, RE2.Set at scale',
+        options: { 'seconds-per-row': { type: 'number', default: 1, description: 'time spent measuring each row' } },
+      })['seconds-per-row']
+    : 0;
 
 const WORDS = `paypal apple icloud itunes google gmail youtube microsoft office365 outlook hotmail live onedrive
 azure amazon aws prime netflix hulu disney spotify facebook instagram whatsapp messenger twitter linkedin

@@ -10,27 +10,29 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ChurnClients, type ChurnStats } from './load/churn.js';
 import { startServerProcess, startSimulatorProcess } from './load/processes.js';
+import { parseBenchArgs } from './options.js';
 
 /** The largest RSS growth over the last third that still counts as levelled off. */
 const LEVEL_OFF_PERCENT = 5;
 const MiB = 1024 * 1024;
 
-const { values } = parseArgs({
+const values = parseBenchArgs({
+  name: 'soak',
+  summary: 'ours for a long run with churning clients, sampling its memory to see whether it levels off',
   options: {
-    minutes: { type: 'string', default: '30' },
-    rate: { type: 'string', default: '1000' },
-    population: { type: 'string', default: '100' },
-    churn: { type: 'string', default: '5' },
-    steady: { type: 'string', default: '3' },
-    'sample-seconds': { type: 'string', default: '10' },
-    out: { type: 'string' },
+    minutes: { type: 'number', default: 30, description: 'length of the run' },
+    rate: { type: 'number', default: 1000, description: 'simulated entries per second' },
+    population: { type: 'number', default: 100, description: 'churning clients connected at a time' },
+    churn: { type: 'number', default: 5, description: 'churning clients replaced per second' },
+    steady: { type: 'number', default: 3, description: 'clients connected for the whole run' },
+    'sample-seconds': { type: 'number', default: 10, min: 1, description: 'seconds between memory samples' },
+    out: { type: 'string', valueName: 'file', description: 'report file (default bench/reports/soak-<time>.json)' },
   },
 });
-const minutes = Number(values.minutes);
-const sampleSeconds = Number(values['sample-seconds']);
+const minutes = values.minutes;
+const sampleSeconds = values['sample-seconds'];
 
 export interface SoakSample {
   seconds: number;
@@ -56,9 +58,9 @@ export interface SoakReport {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const loadAverageBefore = loadavg();
-const sim = await startSimulatorProcess(['--rate', values.rate, '--seed', 'soak']);
+const sim = await startSimulatorProcess(['--rate', String(values.rate), '--seed', 'soak']);
 const server = await startServerProcess('ours', sim.logListUrl, 4 * MiB);
-const churn = new ChurnClients({ host: '127.0.0.1', port: server.port, population: Number(values.population), perTick: Number(values.churn), steady: Number(values.steady) });
+const churn = new ChurnClients({ host: '127.0.0.1', port: server.port, population: values.population, perTick: values.churn, steady: values.steady });
 const samples: SoakSample[] = [];
 try {
   await churn.start();
@@ -100,7 +102,7 @@ const report: SoakReport = {
   version: 1,
   kind: 'soak',
   date: new Date().toISOString(),
-  options: { minutes, rate: Number(values.rate), population: Number(values.population), churnPerSecond: Number(values.churn), steady: Number(values.steady) },
+  options: { minutes, rate: values.rate, population: values.population, churnPerSecond: values.churn, steady: values.steady },
   machine: { cpus: cpus().length, node: process.version, loadAverageBefore, loadAverageAfter: loadavg() },
   samples,
   clients: churn.stats,

@@ -1,6 +1,6 @@
 /**
  * Certificate parsing cost per approach, over the real fixture certificates (CT precertificates,
- * roots, leaves). Run: npm run build && node dist/bench/x509-parse.js [seconds-per-row]
+ * roots, leaves). Run: npm run bench -- parse [--seconds-per-row 2] [--against <module>]
  *
  *   custom walker   parseCertificate: the full CertStream object (hashes and base64 included)
  *   node:crypto     X509Certificate + the fields it offers + our walker for the extensions it lacks
@@ -22,10 +22,18 @@ import { DerReader, Tag, contextTag } from '../src/x509/der.js';
 import { parseExtensions } from '../src/x509/extensions.js';
 import { skipWithoutFixtures } from '../test/support/fixtures.js';
 import { parsableFixtureCerts } from '../test/x509/fixture-certs.js';
+import { parseBenchArgs } from './options.js';
 
-const againstIndex = process.argv.indexOf('--against');
-const againstModule = againstIndex === -1 ? undefined : process.argv[againstIndex + 1];
-const secondsPerRow = Number(process.argv.slice(2).find((a) => /^\d+(\.\d+)?$/.test(a)) ?? 2);
+const values = parseBenchArgs({
+  name: 'parse',
+  summary: 'certificate parsing: our DER walker vs node:crypto vs pkijs (µs per certificate)',
+  options: {
+    'seconds-per-row': { type: 'number', default: 2, description: 'time spent measuring each row' },
+    against: { type: 'string', valueName: 'module', description: "compare with another build's dist/src/x509/index.js instead, interleaved, in CPU time" },
+  },
+});
+const againstModule = values.against;
+const secondsPerRow = values['seconds-per-row'];
 
 interface Row {
   readonly approach: string;

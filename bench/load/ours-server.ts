@@ -4,18 +4,18 @@
  *
  *   node dist/bench/load/ours-server.js --log-list URL [--max-backpressure BYTES] [--poll-interval MS]
  */
-import { parseArgs } from 'node:util';
 import { Ingest, StreamServer } from '../../src/index.js';
+import { benchUsageError, parseBenchArgs } from '../options.js';
 import { followerOptionsFrom, reportToParent, SERVER_ARGS } from './server-child.js';
 
-const { values } = parseArgs({ options: SERVER_ARGS });
-if (values['log-list'] === undefined) throw new Error('--log-list is required');
+const values = parseBenchArgs({ name: 'load', summary: 'certstream-ts as the server under test of the load benchmark (run by it)', options: SERVER_ARGS });
+const logList = values['log-list'] ?? benchUsageError('load', '--log-list is required');
 
-const ingest = new Ingest({ logList: values['log-list'], stateDir: null, follower: followerOptionsFrom(values) });
+const ingest = new Ingest({ logList, stateDir: null, follower: followerOptionsFrom(values) });
 const server = new StreamServer({
   host: '127.0.0.1',
   port: 0,
-  maxBackpressure: Number(values['max-backpressure']),
+  maxBackpressure: values['max-backpressure'],
   // Every bench client comes from 127.0.0.1: the per-IP limit would cap the 10,000-client scenarios.
   maxConnectionsPerIp: 1_000_000,
   status: () => ingest.status(),

@@ -1,3 +1,5 @@
+import type { BenchOption } from '../options.js';
+
 /**
  * The IPC side of a server under test (ours or the baseline), run as a child process so that its
  * CPU time and peak RSS are its own: it says when it listens, and answers stats requests.
@@ -45,19 +47,17 @@ export function reportToParent(port: number, entries: () => number): void {
 }
 
 /** The follower options given by the poll flags (absent flags keep serve's defaults). */
-export function followerOptionsFrom(values: { 'poll-interval'?: string | undefined; 'fast-poll-interval'?: string | undefined }): { pollIntervalMs?: number; fastPollIntervalMs?: number } {
+export function followerOptionsFrom(values: { 'poll-interval'?: number | undefined; 'fast-poll-interval'?: number | undefined }): { pollIntervalMs?: number; fastPollIntervalMs?: number } {
   return {
-    ...(values['poll-interval'] === undefined ? {} : { pollIntervalMs: Number(values['poll-interval']) }),
-    ...(values['fast-poll-interval'] === undefined ? {} : { fastPollIntervalMs: Number(values['fast-poll-interval']) }),
+    ...(values['poll-interval'] === undefined ? {} : { pollIntervalMs: values['poll-interval'] }),
+    ...(values['fast-poll-interval'] === undefined ? {} : { fastPollIntervalMs: values['fast-poll-interval'] }),
   };
 }
 
 /** Options both server entries take on their command line. */
 export const SERVER_ARGS = {
-  'log-list': { type: 'string' },
-  'max-backpressure': { type: 'string', default: String(4 * 1024 * 1024) },
-  /** The followers' idle head poll interval; the default is serve's. */
-  'poll-interval': { type: 'string' },
-  /** The followers' head poll interval while a log grows; the default is serve's. */
-  'fast-poll-interval': { type: 'string' },
-} as const;
+  'log-list': { type: 'string', valueName: 'url', description: 'log list to follow (required)' },
+  'max-backpressure': { type: 'number', default: 4 * 1024 * 1024, valueName: 'bytes', description: 'unsent bytes per client before it is evicted' },
+  'poll-interval': { type: 'number', valueName: 'ms', description: "the followers' idle head poll interval (default: serve's)" },
+  'fast-poll-interval': { type: 'number', valueName: 'ms', description: "the followers' head poll interval while a log grows (default: serve's)" },
+} as const satisfies Record<string, BenchOption>;

@@ -4,7 +4,9 @@
  * at 2 x 4 MB (the default grows to 2 x 16 MB): a stream server's garbage dies young, so scavenges stay
  * cheap, and the process needs ~15 MB less (bench/RESULTS.md, "Footprint"). `npm start` passes the same.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { exitWithError, oneLineErrors } from '../config/commander.js';
 
 type Register = (program: Command) => void;
 
@@ -19,13 +21,22 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   watch: async () => (await import('./watch.js')).registerWatchCommand,
 };
 
-const program = new Command('certstream-ts')
-  .description('Certificate Transparency streaming server (CertStream-compatible)')
-  .showHelpAfterError();
-const named = process.argv[2] === undefined ? undefined : COMMANDS[process.argv[2]];
-for (const load of named ? [named] : Object.values(COMMANDS)) (await load())(program);
+/** The package's version, read when asked for: package.json is three folders up from dist/src/cli/. */
+function packageVersion(): string {
+  const file = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
-program.parseAsync().catch((err: unknown) => {
-  console.error(`certstream-ts: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+const first = process.argv[2];
+const program = oneLineErrors(new Command('certstream-ts'))
+  .description('Certificate Transparency streaming server (CertStream-compatible)')
+  .version(packageVersion(), '-V, --version', 'print the version and exit');
+// --version is answered without loading any subcommand module (uWS, NATS...).
+if (first !== '-V' && first !== '--version') {
+  const named = first === undefined ? undefined : COMMANDS[first];
+  for (const load of named ? [named] : Object.values(COMMANDS)) (await load())(program);
+  for (const command of program.commands) oneLineErrors(command, command.name());
+}
+
+const commandName = first !== undefined && COMMANDS[first] ? first : undefined;
+program.parseAsync().catch((err: unknown) => exitWithError(commandName, err instanceof Error ? err.message : String(err), 1));

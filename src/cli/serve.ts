@@ -1,8 +1,9 @@
 /** `certstream-ts serve`: follow the CT logs and stream every certificate to WebSocket clients. */
 import type { Command } from 'commander';
-import { addConfigOptions, loadConfigOrExit } from '../config/commander.js';
+import { addConfigOptions, exitWithError, loadConfigOrExit } from '../config/commander.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema, type ServeConfig } from '../config/serve-schema.js';
-import { LogListError } from '../ct/log-list.js';
+import { isLogListUrl, LogListError } from '../ct/log-list.js';
+import { DEFAULT_SERVER_OPTIONS } from '../config/server-defaults.js';
 import { ListenError, type ServerOptions } from '../server/server.js';
 import { TlsSetupError } from '../server/tls.js';
 import { AccessTokenFileError } from '../server/access-tokens.js';
@@ -11,6 +12,7 @@ import { untilStopSignal } from '../util/signals.js';
 import type { RunningCluster } from '../app/cluster-roles.js';
 import { startStandalone, type Standalone } from '../app/standalone.js';
 import { startCatchUpProgress } from './catch-up-progress.js';
+import { endpointLines } from './endpoints.js';
 
 /** The validated config; stateDir null (from code only) keeps cursors in memory. */
 export type ServeOptions = Omit<ServeConfig, 'stateDir'> & { stateDir: string | null };
@@ -40,6 +42,33 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
     historyMaxAgeMs: o.historyMinutes * 60_000,
     historyMaxBytes: o.historyMemory,
     dedupeWindowMs: o.dedupeWindow * 60_000,
+    dedupeMaxBytes: o.dedupeMemory,
+    messageBurst: o.messageBurst,
+    rateLimitCloseAfter: o.rateLimitCloseAfter,
+    heartbeatMs: o.heartbeatInterval,
+    idleTimeoutSeconds: o.idleTimeout,
+    limits: {
+      maxSubscriptions: o.maxSubscriptions,
+      maxKeywords: o.maxKeywords,
+      maxKeywordLength: o.maxKeywordLength,
+      maxRegexes: o.maxRegexes,
+      maxRegexLength: o.maxRegexLength,
+      maxMessageBytes: o.maxMessageBytes,
+    },
+    filterBudget: {
+      messageBytesPerSecondPerIp: o.messageBytesPerSecondPerIp,
+      messageBytesBurstPerIp: o.messageBytesBurstPerIp,
+      patternCharsPerSecond: o.patternCharsPerSecond,
+      patternCharsBurst: o.patternCharsBurst,
+      scanRegexUnitsPerIp: o.scanRegexUnitsPerIp,
+      scanRegexUnits: o.scanRegexUnits,
+    },
+    replayBudget: {
+      ...DEFAULT_SERVER_OPTIONS.replayBudget,
+      eventsPerSecond: o.replayEventsPerSecond,
+      eventsPerSecondPerOwner: o.replayEventsPerSecondPerIp,
+      eventsPerTurn: o.replayEventsPerTurn,
+    },
   };
 }
 
@@ -79,10 +108,20 @@ export async function startClusterServe(options: ServeOptions & { nats: string }
 }
 
 /** A port that cannot be bound is a usage error: one line, exit 2 (like a bad flag). */
-export function exitIfListenError(err: unknown): void {
-  if (!(err instanceof ListenError)) return;
-  console.error(`certstream-ts: ${err.message}`);
-  process.exit(2);
+export function exitIfListenError(err: unknown, commandName: string): void {
+  if (err instanceof ListenError) exitWithError(commandName, err.message);
+}
+
+/**
+ * A start-up failure the operator can act on, as one line and an exit code: 2 for what they gave
+ * (options that do not fit, files named by flags), 1 for the world (a log list URL out of reach).
+ */
+function exitIfStartError(err: unknown, options: ServeOptions): void {
+  exitIfListenError(err, 'serve');
+  if (err instanceof ServeOptionError || err instanceof TlsSetupError || err instanceof AccessTokenFileError) exitWithError('serve', err.message);
+  if (!(err instanceof LogListError)) return;
+  if (!isLogListUrl(options.logList)) exitWithError('serve', err.message);
+  exitWithError('serve', `${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`, 1);
 }
 
 /** Runs until SIGINT/SIGTERM, then persists cursors and exits 0. */
@@ -105,22 +144,10 @@ export function registerServeCommand(program: Command): void {
     try {
       running = await startServe(options);
     } catch (err) {
-      if (err instanceof ServeOptionError || err instanceof TlsSetupError || err instanceof AccessTokenFileError) {
-        console.error(`certstream-ts: ${err.message}`);
-        process.exit(1);
-      }
-      if (err instanceof LogListError) {
-        console.error(`certstream-ts: ${err.message}. Without internet access, try \`npm run demo\` (a local simulated CT log).`);
-        process.exit(1);
-      }
-      exitIfListenError(err);
+      exitIfStartError(err, options);
       throw err;
     }
-    const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-    const s = options.tlsCert === undefined ? '' : 's';
-    console.error(
-      `certstream-ts: streaming on ws${s}://${host}:${running.server.port}/ (lite), /full-stream, /domains-only; live page at http${s}://${host}:${running.server.port}/`,
-    );
+    for (const line of endpointLines(options.host, running.server.port, options.tlsCert !== undefined)) console.error(`certstream-ts serve: ${line}`);
     const stopProgress = startCatchUpProgress({
       status: () => running.ingest.status(),
       logger: running.logger,
@@ -137,13 +164,13 @@ async function runCluster(options: ServeOptions & { nats: string }): Promise<voi
   try {
     running = await startClusterServe(options);
   } catch (err) {
-    exitIfListenError(err);
+    exitIfStartError(err, options);
     const reason = err instanceof Error ? err.message : String(err);
-    console.error(`certstream-ts: cannot start the ${options.role} role on NATS ${options.nats}: ${reason}`);
-    process.exit(1);
+    exitWithError('serve', `cannot start the ${options.role} role on NATS ${options.nats}: ${reason}`, 1);
   }
   const port = running.server?.port;
-  console.error(`certstream-ts: ${options.role} role on NATS stream ${options.natsStream}` + (port === undefined ? '' : `, streaming on port ${port}`));
+  console.error(`certstream-ts serve: ${options.role} role on NATS stream ${options.natsStream}` + (port === undefined ? '' : `, streaming on port ${port}`));
+  if (port !== undefined) for (const line of endpointLines(options.host, port, options.tlsCert !== undefined)) console.error(`certstream-ts serve: ${line}`);
   const ingest = running.ingest;
   const stopProgress = ingest
     ? startCatchUpProgress({ status: () => ingest.status(), logger: running.logger, terminal: process.stderr.isTTY ? process.stderr : null })

@@ -7,7 +7,7 @@
  * Exit codes: 0 after --count certificates, on SIGINT/SIGTERM, or when stdout is closed (`| head`);
  * 2 for bad flags, an unreachable server or a refused subscription; 1 for anything unexpected.
  */
-import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import picocolors from 'picocolors';
 import { connect, type CertStreamClient } from '../client/client.js';
 import { ConnectError, ServerError } from '../client/errors.js';
@@ -57,12 +57,7 @@ export function registerWatchCommand(program: Command): void {
     .option('--count <n>', 'stop after n certificates', positiveInt)
     // For tests that restart the server: how long a reconnect may wait at most.
     .addOption(new Option('--max-reconnect-delay <ms>').argParser(positiveInt).default(30_000).hideHelp())
-    .showHelpAfterError(false)
-    .configureOutput({
-      // One line, naming the command: "certstream-ts watch: unknown option '--bogus' (see --help)".
-      outputError: (text, write) => write(`${NAME}: ${text.trim().replace(/^error: /, '')} (see ${NAME} --help)\n`),
-    })
-    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2))
+    // Usage errors are one line, exit 2, like every command's (src/cli/main.ts).
     .action(async (options: WatchOptions) => {
       process.exitCode = await runWatch(options);
     });

@@ -15,6 +15,7 @@ import { Emitter } from './emitter.js';
 import { ClientClosedError, ConnectionLostError, ServerError } from './errors.js';
 import { FlowControl } from './flow.js';
 import { dispatchIncoming } from './incoming.js';
+import { checkConnectOptions, checkSubscribeOptions } from './options.js';
 import type { MessageQueue } from './queue.js';
 import { RequestQueue, type Reply } from './requests.js';
 import { seqOf } from './seq.js';
@@ -64,6 +65,7 @@ export class CertStreamClient {
 
   /** Use connect(), which also opens the connection. */
   constructor(url: string, options: ConnectOptions = {}) {
+    checkConnectOptions(options);
     this.url = url;
     this.options = options;
     this.events = new Emitter((err) => this.reportError(err));
@@ -109,6 +111,7 @@ export class CertStreamClient {
    * it refuses (an invalid regex, say). A subscribe while reconnecting is sent once connected.
    */
   async subscribe<C extends Channel = Channel>(options: SubscribeOptions<C> = {}): Promise<Subscription<MessageOf<C>>> {
+    checkSubscribeOptions(options);
     if (this.closed) throw new ClientClosedError();
     const id = options.id ?? this.generateId();
     const filter: SubscriptionFilter = { keywords: [...(options.keywords ?? [])], regex: [...(options.regex ?? [])] };

@@ -7,6 +7,7 @@ export { connect, CertStreamClient } from './client.js';
 export { seqOf } from './seq.js';
 export { Subscription, type SubscriptionFilter } from './subscription.js';
 export { ClientClosedError, ConnectError, ConnectionLostError, ServerError } from './errors.js';
+export { InvalidOptionsError } from './options.js';
 export type {
   CertStreamMessage,
   CertificateUpdateMessage,

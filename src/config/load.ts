@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { fileProblem } from '../util/files.js';
 import { describeOptions, fromText, type ConfigSchema, type OptionInfo } from './option.js';
 
 /** Exit code for a configuration the command refuses (commander's own usage errors use it too). */
@@ -13,7 +14,8 @@ export const CONFIG_ERROR_EXIT_CODE = 2;
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    // One line, like every CLI error: problems separated by `; `.
+    super(`invalid configuration: ${problems.join('; ')}`);
   }
 }
 
@@ -88,7 +90,7 @@ function fileLayer(options: OptionInfo[], path: string): Layer {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    const reason = err instanceof SyntaxError ? `not valid JSON (${err.message})` : `cannot be read (${(err as Error).message})`;
+    const reason = err instanceof SyntaxError ? `not valid JSON (${err.message})` : fileProblem(err);
     layer.problems.push(`config file ${path}: ${reason}`);
     return layer;
   }

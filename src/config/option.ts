@@ -9,6 +9,8 @@ export interface OptionMeta {
   description: string;
   /** Placeholder in `--flag <valueName>` (switches take no value). */
   valueName?: string;
+  /** The default as shown in --help and the README when the value itself depends on the machine. */
+  defaultText?: string;
 }
 
 const optionMeta = z.registry<OptionMeta>();
@@ -58,6 +60,12 @@ export function describeOptions(schema: ConfigSchema, envPrefix: string): Option
       isSwitch: baseType(field) === 'boolean',
     };
   });
+}
+
+/** The default as --help and the README show it (JSON, or the option's own wording); undefined when there is none. */
+export function defaultText(option: OptionInfo): string | undefined {
+  if (option.meta.defaultText !== undefined) return option.meta.defaultText;
+  return option.defaultValue === undefined ? undefined : JSON.stringify(option.defaultValue);
 }
 
 /** The zod type under .default()/.optional(), which says how text from a flag or env var is read. */

@@ -1,6 +1,6 @@
 /** Every option of `certstream-ts serve`, defined once: flag, env var, config-file key and default derive from here. */
 import { z } from 'zod';
-import { CLUSTER_ROLES, DEFAULT_FOLLOWER_OPTIONS, DEFAULT_LOG_LIST_URL, DEFAULT_STREAM } from './defaults.js';
+import { CLUSTER_ROLES, DEFAULT_FILTER_BUDGET, DEFAULT_FOLLOWER_OPTIONS, DEFAULT_LOG_LIST_URL, DEFAULT_PROTOCOL_LIMITS, DEFAULT_REPLAY_BUDGET, DEFAULT_STREAM } from './defaults.js';
 import { DEFAULT_SERVER_OPTIONS } from './server-defaults.js';
 import { byteSize, natsServers, oneOf, streamName, text, wholeNumber } from './fields.js';
 import { option } from './option.js';
@@ -27,9 +27,66 @@ export const serveConfigSchema = z.strictObject({
   maxConnections: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.maxConnections), { description: 'WebSocket connections in total', valueName: 'n' }),
   maxConnectionsPerIp: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.maxConnectionsPerIp), { description: 'WebSocket connections per client IP', valueName: 'n' }),
   messagesPerSecond: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.messagesPerSecond), {
-    description: `client messages per second per connection (burst ${DEFAULT_SERVER_OPTIONS.messageBurst})`,
+    description: 'client messages per second per connection in the long run; beyond, rate_limited',
     valueName: 'n',
   }),
+  messageBurst: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.messageBurst), { description: 'client messages one connection may send at once after a pause', valueName: 'n' }),
+  rateLimitCloseAfter: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.rateLimitCloseAfter), {
+    description: 'rate_limited refusals in a row after which a connection is closed (4029)',
+    valueName: 'n',
+  }),
+  maxSubscriptions: option(wholeNumber(1).default(DEFAULT_PROTOCOL_LIMITS.maxSubscriptions), { description: 'subscriptions per connection', valueName: 'n' }),
+  maxKeywords: option(wholeNumber(1).default(DEFAULT_PROTOCOL_LIMITS.maxKeywords), { description: 'keywords per subscription', valueName: 'n' }),
+  maxKeywordLength: option(wholeNumber(1).default(DEFAULT_PROTOCOL_LIMITS.maxKeywordLength), { description: 'characters per keyword', valueName: 'n' }),
+  maxRegexes: option(wholeNumber(1).default(DEFAULT_PROTOCOL_LIMITS.maxRegexes), { description: 'regexes per subscription', valueName: 'n' }),
+  maxRegexLength: option(wholeNumber(1).default(DEFAULT_PROTOCOL_LIMITS.maxRegexLength), { description: 'characters per regex', valueName: 'n' }),
+  maxMessageBytes: option(wholeNumber(1).default(DEFAULT_PROTOCOL_LIMITS.maxMessageBytes), {
+    description: 'bytes per client message and per URL query; WebSocket frames over 4 times this drop the connection',
+    valueName: 'bytes',
+  }),
+  messageBytesPerSecondPerIp: option(wholeNumber(1).default(DEFAULT_FILTER_BUDGET.messageBytesPerSecondPerIp), {
+    description: 'bytes of client messages per second per client IP, checked before parsing (filter budget)',
+    valueName: 'bytes',
+  }),
+  messageBytesBurstPerIp: option(wholeNumber(1).default(DEFAULT_FILTER_BUDGET.messageBytesBurstPerIp), {
+    description: 'bytes of client messages one client IP may send at once (filter budget)',
+    valueName: 'bytes',
+  }),
+  patternCharsPerSecond: option(wholeNumber(1).default(DEFAULT_FILTER_BUDGET.patternCharsPerSecond), {
+    description: 'keyword and regex characters new to the server per second, all clients together (filter budget)',
+    valueName: 'n',
+  }),
+  patternCharsBurst: option(wholeNumber(1).default(DEFAULT_FILTER_BUDGET.patternCharsBurst), {
+    description: 'new keyword and regex characters accepted at once, all clients together (filter budget)',
+    valueName: 'n',
+  }),
+  scanRegexUnitsPerIp: option(wholeNumber(1).default(DEFAULT_FILTER_BUDGET.scanRegexUnitsPerIp), {
+    description: 'cost units of regexes without a literal one client IP may hold (1 per regex, +1 per 128 characters)',
+    valueName: 'n',
+  }),
+  scanRegexUnits: option(wholeNumber(1).default(DEFAULT_FILTER_BUDGET.scanRegexUnits), {
+    description: 'cost units of distinct regexes without a literal the server holds for all clients',
+    valueName: 'n',
+  }),
+  replayEventsPerSecond: option(wholeNumber(1).default(DEFAULT_REPLAY_BUDGET.eventsPerSecond), {
+    description: 'history events all resuming clients\' replays may examine per second together (replay budget)',
+    valueName: 'n',
+  }),
+  replayEventsPerSecondPerIp: option(wholeNumber(1).default(DEFAULT_REPLAY_BUDGET.eventsPerSecondPerOwner), {
+    description: 'history events the replays of one client IP may examine per second (replay budget)',
+    valueName: 'n',
+  }),
+  replayEventsPerTurn: option(wholeNumber(1).default(DEFAULT_REPLAY_BUDGET.eventsPerTurn), {
+    description: 'history events all replays may examine in one turn of the event loop (replay budget)',
+    valueName: 'n',
+  }),
+  heartbeatInterval: option(wholeNumber(1_000).default(DEFAULT_SERVER_OPTIONS.heartbeatMs), { description: 'ms between heartbeat messages to every connection', valueName: 'ms' }),
+  idleTimeout: option(
+    wholeNumber(8, 960)
+      .refine((seconds) => seconds % 4 === 0, { error: 'must be a multiple of 4 (uWebSockets counts in 4 s steps)' })
+      .default(DEFAULT_SERVER_OPTIONS.idleTimeoutSeconds),
+    { description: 'seconds without any traffic (pongs count) after which a connection is dropped; 8 to 960, a multiple of 4', valueName: 'seconds' },
+  ),
   maxBackpressure: option(wholeNumber(65_536).default(DEFAULT_SERVER_OPTIONS.maxBackpressure), {
     description: 'unsent bytes after which a slow client is evicted',
     valueName: 'bytes',
@@ -39,8 +96,9 @@ export const serveConfigSchema = z.strictObject({
     valueName: 'bytes',
   }),
   maxUnsentBytes: option(wholeNumber(65_536).default(DEFAULT_SERVER_OPTIONS.maxUnsentBytes), {
-    description: 'unsent bytes all connections may hold (default: 1/8 of memory, at least 256 MiB); beyond, the slowest are evicted',
+    description: 'unsent bytes all connections may hold; beyond, the slowest are evicted',
     valueName: 'bytes',
+    defaultText: '1/8 of memory (or of the cgroup limit), at least 256 MiB',
   }),
   historyEvents: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxEvents), { description: 'certificates kept for resuming clients', valueName: 'n' }),
   historyMinutes: option(wholeNumber(1).default(DEFAULT_SERVER_OPTIONS.historyMaxAgeMs / 60_000), {
@@ -63,6 +121,10 @@ export const serveConfigSchema = z.strictObject({
   dedupeWindow: option(wholeNumber(0).default(DEFAULT_SERVER_OPTIONS.dedupeWindowMs / 60_000), {
     description: 'minutes a certificate is remembered to mark its repeats in other logs (duplicate_of, dedupe subscriptions); 0 turns it off',
     valueName: 'minutes',
+  }),
+  dedupeMemory: option(byteSize().default(DEFAULT_SERVER_OPTIONS.dedupeMaxBytes), {
+    description: 'memory of the de-duplication window (bytes, or with KiB/MiB/GiB); when full, the oldest certificates are forgotten early',
+    valueName: 'size',
   }),
   nats: option(natsServers().optional(), {
     description: 'NATS server(s) for cluster mode (nats://host:port, comma-separated); without it serve runs as one process',

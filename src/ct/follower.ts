@@ -249,7 +249,7 @@ export abstract class LogFollower {
     this.next = saved === undefined || saved > head ? head : saved;
     this.status.next = this.next;
     this.skipBeyondCatchUp();
-    this.logger.info({ next: this.next, head }, 'reading from index');
+    this.logger.debug({ next: this.next, head }, 'reading from index');
     this.hooks.onProgress(this.log, this.next);
   }
 
@@ -264,7 +264,8 @@ export abstract class LogFollower {
     this.next = to;
     this.status.next = to;
     this.status.skipped += to - from;
-    this.logger.warn({ from, to, head: this.treeSize }, 'too far behind: skipping entries');
+    // Warned once, by the ingest's onSkip (with the log's name); this is the follower's detail.
+    this.logger.debug({ from, to, head: this.treeSize }, 'too far behind: skipping entries');
     this.hooks.onSkip(this.log, from, to);
     this.hooks.onProgress(this.log, to);
   }
@@ -281,7 +282,7 @@ export abstract class LogFollower {
     while (!this.stopped) {
       if (this.log.finalTreeSize !== undefined && this.next >= this.log.finalTreeSize) {
         this.status.state = 'finished';
-        this.logger.info({ next: this.next }, 'readonly log fully read');
+        this.logger.debug({ next: this.next }, 'readonly log fully read');
         return;
       }
       const wait = this.pacer.nextPollAt() - Date.now();

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { fileProblem } from '../util/files.js';
 import { httpGet } from './http.js';
 
 const timestamped = z.object({ timestamp: z.string() });
@@ -115,19 +116,29 @@ export function selectLogs(json: unknown): LogDescriptor[] {
   return logs;
 }
 
+/** Whether a log list source is fetched (http or https) rather than read from a local file. */
+export function isLogListUrl(source: string): boolean {
+  return /^https?:\/\//.test(source);
+}
+
 /** Loads a log list from an http(s) URL or a file path and returns the logs to follow. */
 export async function loadLogList(source: string): Promise<LogDescriptor[]> {
   let text: string;
-  try {
-    if (/^https?:\/\//.test(source)) {
+  if (isLogListUrl(source)) {
+    try {
       const res = await httpGet(source, { timeoutMs: 30_000 });
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       text = res.body.toString('utf8');
-    } else {
-      text = await readFile(source.replace(/^file:\/\//, ''), 'utf8');
+    } catch (err) {
+      throw new LogListError(`cannot read the log list ${source}: ${(err as Error).message}`);
     }
-  } catch (err) {
-    throw new LogListError(`cannot read the log list ${source}: ${(err as Error).message}`);
+  } else {
+    const file = source.replace(/^file:\/\//, '');
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new LogListError(`cannot read the log list file ${file}: ${fileProblem(err)}`);
+    }
   }
   let json: unknown;
   try {

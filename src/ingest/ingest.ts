@@ -95,7 +95,9 @@ export class Ingest {
   async start(): Promise<void> {
     this.cursors = this.options.cursors ?? (await CursorStore.open(this.options.stateDir));
     const logs = await loadLogList(this.options.logList);
-    this.applyLogList(logs);
+    // One line at start (per-log detail at debug): a real list has ~60 logs.
+    this.applyLogList(logs, 'debug');
+    this.logger.info({ logs: logs.length, byApi: countByApi(logs) }, `following ${describeLogCount(logs)}`);
     this.refreshTimer = setInterval(() => void this.refreshLogList(), this.options.logListRefreshMs);
     this.refreshTimer.unref();
     this.flushTimer = setInterval(() => {
@@ -156,7 +158,7 @@ export class Ingest {
   }
 
   /** Starts followers for new logs and stops those that left the list (or stopped being followed). */
-  private applyLogList(logs: LogDescriptor[]): void {
+  private applyLogList(logs: LogDescriptor[], level: 'debug' | 'info' = 'info'): void {
     const wanted = new Map(logs.map((l) => [l.id, l]));
     for (const [id, follower] of this.followers) {
       if (!wanted.has(id)) {
@@ -169,7 +171,7 @@ export class Ingest {
       if (this.followers.has(log.id)) continue;
       const follower = this.createFollower(log);
       this.followers.set(log.id, follower);
-      this.logger.info({ log: log.name, api: log.api, url: log.url }, 'following log');
+      this.logger[level]({ log: log.name, api: log.api, url: log.url }, 'following log');
       follower.start();
     }
   }
@@ -250,4 +252,16 @@ function countFor(counts: Map<string, Record<string, number>>, log: LogDescripto
   const perLog = counts.get(log.id) ?? {};
   perLog[reason] = (perLog[reason] ?? 0) + 1;
   counts.set(log.id, perLog);
+}
+
+function countByApi(logs: readonly LogDescriptor[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const log of logs) counts[log.api] = (counts[log.api] ?? 0) + 1;
+  return counts;
+}
+
+/** `62 logs (50 rfc6962, 12 static-ct)`. */
+function describeLogCount(logs: readonly LogDescriptor[]): string {
+  const parts = Object.entries(countByApi(logs)).map(([api, n]) => `${n} ${api}`);
+  return `${logs.length} log${logs.length === 1 ? '' : 's'}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}`;
 }

@@ -181,7 +181,8 @@ function describeIssues(issues: readonly Issue[], input: Record<string, unknown>
   return { code: 'invalid_field', message: first ? describeIssue(first, input) : 'invalid message' };
 }
 
-function describeIssue(issue: Issue, input: Record<string, unknown>): string {
+/** One zod issue of a client message in plain words (`unknown field "keyword"`, `keywords must be an array`). */
+export function describeIssue(issue: Issue, input: Record<string, unknown>): string {
   const where = formatPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':

@@ -26,25 +26,38 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** When each error code is sent; the specification (protocol/README.md) repeats these. */
+/** When each error code is sent (Markdown): the source of the table in protocol/README.md, written by `npm run docs`. */
 export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Object.freeze({
-  bad_json: 'The text frame is not valid UTF-8 JSON, or not a JSON object.',
-  unknown_type: '`type` is missing, not a string, or not subscribe, unsubscribe or ping.',
-  invalid_field: 'A field is missing, has the wrong type or length, or is not part of the message.',
-  invalid_regex: 'A regex is empty, longer than maxRegexLength, or does not compile as RE2.',
-  too_many_subscriptions: 'A subscribe with a new id would exceed maxSubscriptions on this connection.',
-  too_many_patterns: 'keywords has more than maxKeywords items, or regex more than maxRegexes.',
-  message_too_large: 'The frame (or the URL query) is longer than maxMessageBytes.',
-  unknown_subscription: 'An unsubscribe names an id this connection has no subscription for.',
-  binary_not_supported: 'The client sent a binary frame; the protocol uses text frames only.',
+  bad_json:
+    'The text frame is not valid UTF-8 JSON, or is JSON but not an object.',
+  unknown_type:
+    '`type` is missing, not a string, or not `subscribe`, `unsubscribe` or `ping`.',
+  invalid_field:
+    'A field is missing, has the wrong type, length or characters (ids), names an unknown channel, or is not part of the message; in the URL, malformed percent-encoding.',
+  invalid_regex:
+    'A regex is empty, longer than `maxRegexLength`, or not valid RE2.',
+  too_many_subscriptions:
+    'A `subscribe` with a new id while the connection already has `maxSubscriptions` subscriptions (replacing an existing id is always allowed).',
+  too_many_patterns:
+    '`keywords` has more than `maxKeywords` items, or `regex` more than `maxRegexes`.',
+  message_too_large:
+    'The message is longer than `maxMessageBytes` bytes, or the URL query is.',
+  unknown_subscription:
+    'An `unsubscribe` names an id the connection has no subscription for.',
+  binary_not_supported:
+    'The client sent a binary frame; the protocol uses text frames only.',
   rate_limited:
-    'The connection sends messages faster than messagesPerSecond (after a burst of messageBurst), its client IP more bytes per second than messageBytesPerSecondPerIp, or a subscribe brings new keyword/regex characters faster than the server-wide budget; the message was dropped.',
+    'The connection sends messages faster than `messagesPerSecond` (after a burst of `messageBurst`), or its client IP more bytes than its [filter budget](#filter-budget), or a `subscribe` brings keyword/regex characters new to the server faster than the server-wide budget; the message was dropped, not processed.',
   too_many_scan_regexes:
-    'A subscribe would make its client IP, or the server, hold more than scanRegexUnitsPerIp / scanRegexUnits cost units of regexes without a literal of 3 or more characters (tried on every domain).',
-  too_many_connections: 'HTTP 503 instead of the upgrade: the server already has maxConnections connections.',
-  too_many_connections_from_ip: 'HTTP 429 instead of the upgrade: the client IP already has maxConnectionsPerIp connections.',
-  unauthorized: 'HTTP 401 instead of the upgrade or stream: the server requires an access token and none or an unknown one was given.',
-  too_many_connections_for_token: "HTTP 429 instead of the upgrade or stream: the access token already has its maxConnections connections.",
+    'A `subscribe` would make its client IP, or the whole server, hold more than the [filter budget](#filter-budget) of regexes without a literal (`scanRegexUnitsPerIp`, `scanRegexUnits`).',
+  too_many_connections:
+    'HTTP 503 instead of the WebSocket upgrade: the server already has `maxConnections` connections.',
+  too_many_connections_from_ip:
+    'HTTP 429 instead of the WebSocket upgrade: the client\'s IP already has `maxConnectionsPerIp` connections.',
+  unauthorized:
+    'HTTP 401 instead of the upgrade or stream: the server was started with access tokens (`--auth-tokens`) and the request presented none (`Authorization: Bearer <token>` or `?token=<token>`) or an unknown one.',
+  too_many_connections_for_token:
+    'HTTP 429 instead of the upgrade or stream: the access token already has the `maxConnections` its token file gives it.',
 });
 
 /**

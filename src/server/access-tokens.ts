@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { fileProblem } from '../util/files.js';
 
 export interface TokenGrant {
   /** Shown in /metrics and logs. */
@@ -73,8 +74,14 @@ export class AccessTokens {
   }
 
   private static read(file: string): Map<string, TokenGrant> {
+    let text: string;
     try {
-      return parseTokenFile(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AccessTokenFileError(`--auth-tokens ${file}: ${fileProblem(err)}`);
+    }
+    try {
+      return parseTokenFile(text);
     } catch (err) {
       throw new AccessTokenFileError(`access token file ${file}: ${(err as Error).message}`);
     }

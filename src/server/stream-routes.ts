@@ -139,9 +139,10 @@ function openStream(res: HttpResponse, req: HttpRequest, channel: Channel, ctx: 
   const point = resumePoint(history, epoch, since.since);
   const spec = { keywords: filter.message?.keywords ?? [], regex: filter.message?.regex ?? [] };
   const live = point.replayFrom === null;
+  const dedupe = filter.message?.dedupe === true;
   // A filtered stream is the URL subscription, tagged like a WebSocket's; an unfiltered one is the
   // channel's own topic, its messages untagged.
-  if (filter.message) ctx.router.subscribe(stream, stream.subs, URL_SUBSCRIPTION_ID, channel, spec, live);
+  if (filter.message) ctx.router.subscribe(stream, stream.subs, URL_SUBSCRIPTION_ID, channel, spec, live, dedupe);
   else if (live) stream.subscribe(channelTopic(channel));
   stream.start(
     frame(
@@ -182,6 +183,7 @@ function openStream(res: HttpResponse, req: HttpRequest, channel: Channel, ctx: 
     },
     // Replays are shared fairly between client IPs, streams' as WebSockets'.
     stream.ip,
+    dedupe,
   );
   scheduler.add(stream.replay);
   return true;

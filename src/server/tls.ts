@@ -4,6 +4,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import type { TemplatedApp } from 'uWebSockets.js';
+import { fileProblem } from '../util/files.js';
 import { uws } from './uws.js';
 
 export interface TlsFiles {
@@ -22,7 +23,7 @@ export function createApp(tls: TlsFiles | undefined): TemplatedApp {
     try {
       accessSync(file, constants.R_OK);
     } catch (err) {
-      throw new TlsSetupError(`${what} ${file} cannot be read: ${(err as Error).message}`);
+      throw new TlsSetupError(`${what} ${file}: ${fileProblem(err)}`);
     }
   }
   try {

@@ -27,7 +27,7 @@ describe('port already in use', () => {
       ]);
       assert.equal(await second.exited, 2, second.stderr);
       assert.deepEqual(commandLines(second.stderr), [
-        `certstream-ts: cannot listen on 127.0.0.1:${first.port}: the port is in use by another process (or not permitted); choose another with --port`,
+        `certstream-ts serve: cannot listen on 127.0.0.1:${first.port}: the port is in use by another process (or not permitted); choose another with --port`,
       ]);
       const demo = runCli(['demo', '--port', String(first.port)]);
       assert.equal(await demo.exited, 2, demo.stderr);

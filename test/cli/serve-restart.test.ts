@@ -80,7 +80,7 @@ describe('serve process with restart', () => {
       const proc = runCli(['serve', '--log-list', fixture.sim.logListUrl, '--port', '0', '--state-dir', stateDir, '--log-level', 'warn']);
       assert.equal(await proc.exited, 1);
       assert.equal(proc.stderr.trim().split('\n').length, 1, proc.stderr);
-      assert.match(proc.stderr, new RegExp(`^certstream-ts: cannot use the cursor file ${join(stateDir, 'cursors.json')}: it is empty .*Move it away`));
+      assert.match(proc.stderr, new RegExp(`^certstream-ts serve: cannot use the cursor file ${join(stateDir, 'cursors.json')}: it is empty .*Move it away`));
     } finally {
       await rm(stateDir, { recursive: true, force: true });
     }

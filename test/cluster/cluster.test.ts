@@ -36,7 +36,7 @@ function assertDuplicatesMarked(got: Update[], who: string): number {
 const LOGS = 2;
 
 function startRole(role: 'ingest' | 'edge', nats: string, logList: string, port = 0): CliProcess {
-  return runCli(['serve', '--nats', nats, '--role', role, '--log-list', logList, '--host', '127.0.0.1', '--port', String(port), '--poll-interval', '100', '--log-level', 'info']);
+  return runCli(['serve', '--nats', nats, '--role', role, '--log-list', logList, '--host', '127.0.0.1', '--port', String(port), '--poll-interval', '100', '--log-level', 'debug']);
 }
 
 async function ingesterReady(proc: CliProcess): Promise<void> {

@@ -4,12 +4,13 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { describeOptions } from '../../src/config/option.js';
+import { defaultText, describeOptions } from '../../src/config/option.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema } from '../../src/config/serve-schema.js';
 import { CLI } from '../support/process.js';
 import { simulatorWithStateDir } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/free-port.js';
+import { connectRecording } from '../support/ws-client.js';
 
 interface Run {
   stdout: string;
@@ -45,7 +46,8 @@ describe('serve command configuration', () => {
     for (const option of describeOptions(serveConfigSchema, SERVE_ENV_PREFIX)) {
       const placeholder = `${option.flag} <${option.meta.valueName ?? 'value'}>`;
       assert.ok(help.includes(placeholder), `${placeholder} in help`);
-      const expected = option.defaultValue === undefined ? `env: ${option.env})` : `(default: ${JSON.stringify(option.defaultValue)}, env: ${option.env})`;
+      const shown = defaultText(option);
+      const expected = shown === undefined ? `env: ${option.env})` : `(default: ${shown}, env: ${option.env})`;
       assert.ok(help.includes(expected), `${expected} in help`);
     }
     assert.ok(help.includes('--config <file>') && help.includes('CERTSTREAM_CONFIG'));
@@ -54,15 +56,16 @@ describe('serve command configuration', () => {
   it('exits 2 and names each bad source', async () => {
     const run = serve(['--role', 'boss'], { CERTSTREAM_PORT: 'eighty' });
     assert.equal(await run.exited, 2);
-    assert.match(run.stderr, /invalid configuration/);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^certstream-ts serve: invalid configuration: /);
     assert.match(run.stderr, /CERTSTREAM_PORT: must be a whole number between 0 and 65535/);
     assert.match(run.stderr, /--role: must be one of all, ingest, edge/);
   });
 
-  it('exits 2 on an unknown flag', async () => {
+  it('exits 2 on an unknown flag, with one line and no help dump', async () => {
     const run = serve(['--prot', '1']);
     assert.equal(await run.exited, 2);
-    assert.match(run.stderr, /unknown option '--prot'/);
+    assert.match(run.stderr, /^certstream-ts serve: unknown option '--prot'.*\(see certstream-ts serve --help\)\n$/);
   });
 
   it('starts from env vars and a config file alone, listening on the configured port, logging JSON', async () => {
@@ -70,16 +73,30 @@ describe('serve command configuration', () => {
     const file = join(fixture.stateDir, 'serve.json');
     await writeFile(file, JSON.stringify({ logList: fixture.sim.logListUrl, host: '127.0.0.1', port: 1, pollInterval: 100 }));
     // The env port beats the file's; the file supplies the rest.
-    const run = serve([], { CERTSTREAM_CONFIG: file, CERTSTREAM_PORT: String(port), CERTSTREAM_STATE_DIR: fixture.stateDir, CERTSTREAM_LOG_LEVEL: 'debug' });
+    const run = serve(['--max-keywords', '2'], {
+      CERTSTREAM_CONFIG: file,
+      CERTSTREAM_PORT: String(port),
+      CERTSTREAM_STATE_DIR: fixture.stateDir,
+      CERTSTREAM_LOG_LEVEL: 'debug',
+    });
     try {
       await waitFor('listening', () => run.stderr.includes('streaming on') || run.stderr.includes('invalid'));
       assert.match(run.stderr, new RegExp(`streaming on ws://127\\.0\\.0\\.1:${port}/`));
+      assert.match(run.stderr, new RegExp(`status at http://127\\.0\\.0\\.1:${port}/healthz, Prometheus metrics at /metrics`));
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status < 500, true, `healthz answered ${health.status}`);
       await health.arrayBuffer();
+      // A protocol limit set by flag reaches the server.
+      const client = await connectRecording(`ws://127.0.0.1:${port}/`);
+      client.socket.send(JSON.stringify({ type: 'subscribe', id: 'three', keywords: ['a', 'b', 'c'] }));
+      await waitFor('the refusal', () => client.messages.some((m) => (m as { message_type?: string }).message_type === 'error'));
+      assert.equal((client.messages.find((m) => (m as { message_type?: string }).message_type === 'error') as { code: string }).code, 'too_many_patterns');
+      await client.close();
     } finally {
       assert.equal(await run.kill(), 0, run.stderr);
     }
+    assert.match(run.stderr, /"level":"info".*"msg":"following 2 logs \(1 rfc6962, 1 static-ct\)"/);
+    assert.match(run.stderr, /"level":"debug".*"msg":"following log"/);
     // Not a terminal, so auto = JSON lines with a level label and an ISO time.
     const logLines = run.stderr.split('\n').filter((line) => line.startsWith('{'));
     assert.ok(logLines.length > 0, run.stderr);

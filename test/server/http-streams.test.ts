@@ -78,6 +78,27 @@ describe('SSE and NDJSON streams', () => {
     second.close();
   });
 
+  it('gives a ?dedupe=1 stream first sightings only, live and resumed', async () => {
+    const head = await openStream(`http://${stack.base}/domains-only?format=ndjson&dedupe=1`);
+    await waitFor('subscribed', () => head.messages('subscribed').length === 1);
+    const seq = head.messages('subscribed')[0]!.seq as number;
+    const again = stack.sim.factory.precertificate({ dnsNames: ['again.dedupe-stream.example'] });
+    const marker = stack.sim.factory.precertificate({ dnsNames: ['marker.dedupe-stream.example'] });
+    stack.sim.appendCertificates(stack.sim.logs[0]!.slug, [again, again.finalCertificate!(), again, marker]);
+    const size = stack.sim.logs[0]!.size;
+    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
+    const expected = ['again.dedupe-stream.example', 'marker.dedupe-stream.example'];
+    await waitFor('marker', () => domains(head).includes(expected[1]!));
+    assert.deepEqual(domains(head), expected, 'live: the repeats and the final certificate left out');
+    head.close();
+
+    const resumed = await openStream(`http://${stack.base}/domains-only?format=ndjson&dedupe=1&since=${seq}&epoch=${stack.server.epoch}`);
+    await waitFor('replayed', () => domains(resumed).includes(expected[1]!));
+    assert.equal(resumed.messages('subscribed')[0]!.recovered, true);
+    assert.deepEqual(domains(resumed), expected, 'replay: the same first sightings');
+    resumed.close();
+  });
+
   it('resumes NDJSON with since and epoch, and says when it cannot', async () => {
     const newest = stack.server.epoch;
     const head = await openStream(`http://${stack.base}/domains-only?format=ndjson`);
