@@ -7,7 +7,8 @@
  *   npm run bench -- dedupe [--rate 1000] [--window-minutes 60] [--run-minutes 75]
  */
 import { randomBytes } from 'node:crypto';
-import { DedupeWindow, DEFAULT_DEDUPE_WINDOW } from '../src/ingest/dedupe-window.js';
+import { DEFAULT_DEDUPE_WINDOW } from '../src/config/defaults.js';
+import { DedupeWindow } from '../src/ingest/dedupe-window.js';
 import { parseBenchArgs } from './options.js';
 
 const values = parseBenchArgs({

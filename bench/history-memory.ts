@@ -22,7 +22,7 @@ import { decodeRfc6962Entry, encodeMerkleTreeLeaf, encodePrecertExtraData } from
 import type { LogDescriptor } from '../src/ct/log-list.js';
 import { buildEvent, type CertEvent } from '../src/ingest/event.js';
 import { EventHistory } from '../src/router/history.js';
-import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
+import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { CertFactory } from '../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
 import { parseBenchArgs } from './options.js';

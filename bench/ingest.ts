@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLogList } from '../src/ct/log-list.js';
 import { Ingest } from '../src/ingest/ingest.js';
-import { serializeDomains, serializeFull, serializeLite } from '../src/server/messages.js';
+import { serializeDomains, serializeFull, serializeLite } from '../src/protocol/wire.js';
 import { startSimulatorProcess } from './load/processes.js';
 import { parseBenchArgs } from './options.js';
 

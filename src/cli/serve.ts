@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { addConfigOptions, exitWithError, loadConfigOrExit } from '../config/commander.js';
 import { SERVE_ENV_PREFIX, serveConfigSchema, type ServeConfig } from '../config/serve-schema.js';
 import { isLogListUrl, LogListError } from '../ct/log-list.js';
-import { Ingest } from '../ingest/ingest.js';
-import { DEFAULT_SERVER_OPTIONS, ListenError, StreamServer, type ServerOptions } from '../server/server.js';
+import { DEFAULT_SERVER_OPTIONS } from '../config/server-defaults.js';
+import { ListenError, type ServerOptions } from '../server/server.js';
 import { TlsSetupError } from '../server/tls.js';
 import { AccessTokenFileError } from '../server/access-tokens.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
-import type { RunningCluster } from '../cluster/roles.js';
+import type { RunningCluster } from '../app/cluster-roles.js';
+import { startStandalone, type Standalone } from '../app/standalone.js';
 import { startCatchUpProgress } from './catch-up-progress.js';
 import { endpointLines } from './endpoints.js';
 
@@ -71,53 +72,28 @@ function serverLimits(o: ServeOptions): Partial<ServerOptions> {
   };
 }
 
-export interface RunningServer {
-  server: StreamServer;
-  ingest: Ingest;
-  logger: Logger;
-  stop(): Promise<void>;
-}
+export type RunningServer = Standalone & { logger: Logger };
 
-/** Starts ingest and the server; resolves once listening. Throws LogListError if the list is unreadable. */
+/** Starts ingest and the server (src/app/); resolves once listening. Throws LogListError if the list is unreadable. */
 export async function startServe(options: ServeOptions): Promise<RunningServer> {
   const logger = createLogger(options.logLevel, { format: options.logFormat });
-  const ingest = new Ingest({
-    logList: options.logList,
-    stateDir: options.stateDir,
-    logger,
-    follower: { maxCatchUp: options.maxCatchUp, pollIntervalMs: options.pollInterval, parallelism: options.parallelism },
-  });
-  const server = new StreamServer({
-    ...serverLimits(options),
-    host: options.host,
-    port: options.port,
-    logger,
-    status: () => ingest.status(),
-  });
-  ingest.onEvent((event) => server.publish(event));
-  await ingest.start();
-  try {
-    await server.listen();
-  } catch (err) {
-    await ingest.stop();
-    throw err;
-  }
-  return {
-    server,
-    ingest,
-    logger,
-    async stop() {
-      await server.close();
-      await ingest.stop();
+  const running = await startStandalone({
+    ingest: {
+      logList: options.logList,
+      stateDir: options.stateDir,
+      logger,
+      follower: { maxCatchUp: options.maxCatchUp, pollIntervalMs: options.pollInterval, parallelism: options.parallelism },
     },
-  };
+    server: { ...serverLimits(options), host: options.host, port: options.port, logger },
+  });
+  return Object.assign(running, { logger });
 }
 
 /** Starts this process's cluster role(s) on NATS JetStream (options.nats set). */
 export async function startClusterServe(options: ServeOptions & { nats: string }): Promise<RunningCluster & { logger: Logger }> {
   const logger = createLogger(options.logLevel, { format: options.logFormat });
   // Loaded only in cluster mode: the NATS client is memory a single process does not need.
-  const { startClusterRole } = await import('../cluster/roles.js');
+  const { startClusterRole } = await import('../app/cluster-roles.js');
   const running = await startClusterRole({
     role: options.role,
     cluster: { servers: options.nats, stream: options.natsStream },

@@ -5,20 +5,23 @@
  * position, so the server replays what was missed, or says it cannot (a 'gap').
  *
  * Replies are matched to requests in order: the server answers every client message, and answers
- * them in the order it received them.
+ * them in the order it received them. The connection and its reconnects are in connection.ts, the
+ * reading of incoming messages in incoming.ts; this class keeps the subscriptions and delivers.
  */
 import type { Channel } from '../protocol/channels.js';
-import { certificateUpdateMessageSchema, dnsEntriesMessageSchema, gapMessageSchema, type SubscribedMessage } from '../protocol/server-messages.js';
+import type { GapMessage, SubscribedMessage } from '../protocol/server-messages.js';
+import { ClientConnection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { ClientClosedError, ConnectionLostError, ServerError } from './errors.js';
 import { FlowControl } from './flow.js';
+import { dispatchIncoming } from './incoming.js';
 import { checkConnectOptions, checkSubscribeOptions } from './options.js';
 import type { MessageQueue } from './queue.js';
-import { ReconnectBackoff } from './reconnect.js';
-import { parseReply, RequestQueue } from './requests.js';
+import { RequestQueue, type Reply } from './requests.js';
 import { seqOf } from './seq.js';
+import { subscribeMessage, subscribeResult, toResult } from './subscribe-request.js';
 import { Subscription, type SubscriptionFilter, type SubscriptionHost } from './subscription.js';
-import { openTransport, type CloseInfo, type Transport } from './transport.js';
+import type { Transport } from './transport.js';
 import type {
   CertStreamMessage,
   ClientEvents,
@@ -31,9 +34,7 @@ import type {
 } from './types.js';
 
 const DEFAULTS = Object.freeze({
-  connectTimeoutMs: 10_000,
   replyTimeoutMs: 10_000,
-  idleTimeoutMs: 75_000,
   highWaterMark: 1_000,
 });
 
@@ -44,44 +45,23 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   return client;
 }
 
-interface Waiter {
-  resolve(transport: Transport): void;
-  reject(error: Error): void;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export class CertStreamClient {
   readonly url: string;
   private readonly options: ConnectOptions;
   private readonly events: Emitter<ClientEvents>;
-  private readonly backoff: ReconnectBackoff;
+  private readonly connection: ClientConnection;
   private readonly subscriptions = new Map<string, Subscription>();
   /** The client's own async iterators. */
   private readonly clientConsumers = new Set<MessageQueue<CertStreamMessage>>();
   private readonly flow: FlowControl;
   private readonly requests: RequestQueue;
-  private transport: Transport | null = null;
-  /** Bumped per connection, so events of a replaced socket are ignored. */
-  private generation = 0;
   /** Epoch of the server on the current connection, from its subscribed replies. */
   private epoch: string | null = null;
   /** Subscriptions the server has answered on the current connection (heartbeats move them). */
   private readonly answeredOnConnection = new Set<Subscription>();
-  private connectedWaiters: Waiter[] = [];
-  private recovering = false;
-  private closed = false;
-  private closing: Promise<void> | null = null;
-  private closedResolve: (() => void) | null = null;
-  private sleepAbort = new AbortController();
   /** Once a subscribe was sent, untagged messages are leftovers of the unfiltered stream. */
   private subscribedOnce = false;
   private nextId = 1;
-  private reconnectCount = 0;
-  private lastReceivedAt = 0;
-  private idleTimer: ReturnType<typeof setInterval> | null = null;
 
   /** Use connect(), which also opens the connection. */
   constructor(url: string, options: ConnectOptions = {}) {
@@ -89,14 +69,38 @@ export class CertStreamClient {
     this.url = url;
     this.options = options;
     this.events = new Emitter((err) => this.reportError(err));
-    this.backoff = new ReconnectBackoff(options.reconnect === false ? {} : options.reconnect);
     this.requests = new RequestQueue(options.replyTimeoutMs ?? DEFAULTS.replyTimeoutMs);
     this.flow = new FlowControl(options.highWaterMark ?? DEFAULTS.highWaterMark, {
-      transport: () => this.transport,
+      transport: () => this.connection.current,
       epoch: () => this.epoch,
       gap: (event) => this.events.emit('gap', event),
-      resumed: () => (this.lastReceivedAt = Date.now()),
+      resumed: () => this.connection.touch(),
     });
+    this.connection = new ClientConnection(url, options, this.events, {
+      received: (text) => this.onText(text),
+      opened: () => {
+        this.epoch = null;
+        this.answeredOnConnection.clear();
+        this.flow.connectionOpened();
+      },
+      transportClosed: () => this.flow.connectionClosed(),
+      lost: (error) => this.requests.failAll(error),
+      ending: (error) => {
+        if (!error) this.requests.failAll(new ClientClosedError());
+        this.endAll(error);
+      },
+      resubscribe: () => this.resubscribeAll(),
+      isPaused: () => this.flow.paused,
+      reportError: (err) => this.reportError(err),
+    });
+  }
+
+  private get closed(): boolean {
+    return this.connection.closed;
+  }
+
+  private whenConnected(): Promise<Transport> {
+    return this.connection.whenReady();
   }
 
   // --- public API ---
@@ -147,8 +151,8 @@ export class CertStreamClient {
     if (!subscription) throw new ServerError('unknown_subscription', `no subscription with id ${JSON.stringify(id)}`, id);
     subscription.leaving = true;
     try {
-      const transport = this.transport;
-      if (transport && !this.recovering) {
+      const transport = this.connection.ready;
+      if (transport) {
         const reply = await this.requests.send(transport, { type: 'unsubscribe', id }, `unsubscribe ${id}`);
         // unknown_subscription: it was gone already (refused while resubscribing, say).
         if (reply.message_type === 'error' && reply.error.code !== 'unknown_subscription') throw reply.error;
@@ -197,148 +201,37 @@ export class CertStreamClient {
   /** For monitoring and tests. */
   get stats(): { connected: boolean; paused: boolean; reconnects: number; buffered: number } {
     return {
-      connected: this.transport !== null && !this.recovering,
+      connected: this.connection.ready !== null,
       paused: this.flow.paused,
-      reconnects: this.reconnectCount,
+      reconnects: this.connection.reconnects,
       buffered: this.flow.buffered,
     };
   }
 
   /** Closes the connection for good; iterators finish after what they hold. */
   close(): Promise<void> {
-    if (this.closing) return this.closing;
-    this.closed = true;
-    this.sleepAbort.abort();
-    this.stopIdleCheck();
-    for (const waiter of this.connectedWaiters.splice(0)) waiter.reject(new ClientClosedError());
-    this.requests.failAll(new ClientClosedError());
-    this.endAll();
-    const transport = this.transport;
-    this.closing = new Promise<void>((resolve) => {
-      if (!transport) return resolve();
-      this.closedResolve = resolve;
-      transport.close(1000, 'client closed');
-      // A server that does not answer the closing handshake is not waited for.
-      const timer = setTimeout(() => transport.terminate(), 2_000);
-      (timer as { unref?: () => void }).unref?.();
-    }).then(() => {
-      this.transport = null;
-      this.events.emit('close');
-    });
-    return this.closing;
+    return this.connection.close();
   }
 
-  // --- connection lifecycle ---
-
-  /** @internal Opens a connection (the first, or a reconnect). */
-  async open(): Promise<void> {
-    const generation = ++this.generation;
-    const transport = await openTransport(
-      this.url,
-      {
-        message: (text) => {
-          if (generation === this.generation) this.onText(text);
-        },
-        close: (info) => {
-          if (generation === this.generation) this.onClosed(info);
-        },
-      },
-      {
-        timeoutMs: this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
-        ...(this.options.WebSocket ? { WebSocket: this.options.WebSocket } : {}),
-      },
-    );
-    if (this.closed) {
-      transport.close(1000, 'client closed');
-      throw new ClientClosedError();
-    }
-    this.transport = transport;
-    this.epoch = null;
-    this.answeredOnConnection.clear();
-    this.lastReceivedAt = Date.now();
-    this.startIdleCheck();
-    this.flow.connectionOpened();
+  /** @internal Opens the first connection (connect() does). */
+  open(): Promise<void> {
+    return this.connection.open();
   }
 
-  private onClosed(info: CloseInfo): void {
-    this.transport = null;
-    this.flow.connectionClosed();
-    this.stopIdleCheck();
-    if (this.closed) {
-      this.closedResolve?.();
-      return;
-    }
-    this.requests.failAll(new ConnectionLostError(`the connection was lost (${describeClose(info)})`));
-    this.events.emit('disconnect', info.error ? { code: info.code, reason: info.reason, error: info.error } : { code: info.code, reason: info.reason });
-    if (this.options.reconnect === false) {
-      this.closed = true;
-      this.closing = Promise.resolve();
-      const error = new ClientClosedError(`the connection was lost (${describeClose(info)})`);
-      for (const waiter of this.connectedWaiters.splice(0)) waiter.reject(error);
-      this.endAll(error);
-      this.events.emit('close');
-      return;
-    }
-    // While recovering, the recovery loop notices the loss itself and starts over.
-    if (!this.recovering) {
-      this.recovering = true;
-      void this.recover();
-    }
-  }
-
-  /** Reconnects with backoff and resubscribes everything, until it succeeds or the client is closed. */
-  private async recover(): Promise<void> {
-    const lostAt = Date.now();
-    let attempts = 0;
-    let lastError: Error | undefined;
-    try {
-      for (;;) {
-        // Connect, with backoff.
-        for (;;) {
-          if (this.closed) return;
-          attempts++;
-          const delayMs = this.backoff.next();
-          this.events.emit('reconnecting', lastError ? { attempt: attempts, delayMs, error: lastError } : { attempt: attempts, delayMs });
-          await sleep(delayMs, this.sleepAbort.signal);
-          if (this.closed) return;
-          try {
-            await this.open();
-            break;
-          } catch (err) {
-            if (err instanceof ClientClosedError) return;
-            lastError = err instanceof Error ? err : new Error(String(err));
-          }
-        }
-        const gaps = await this.resubscribeAll();
-        if (gaps === null) continue; // lost again while resubscribing
-        this.backoff.reset();
-        this.reconnectCount++;
-        this.recovering = false;
-        for (const waiter of this.connectedWaiters.splice(0)) waiter.resolve(this.transport!);
-        this.events.emit('reconnect', { attempts, downtimeMs: Date.now() - lostAt, recovered: gaps.length === 0, gaps });
-        for (const gap of gaps) this.events.emit('gap', gap);
-        return;
-      }
-    } catch (err) {
-      // Not expected: recovery must not die silently.
-      this.reportError(err);
-    } finally {
-      if (this.closed) this.recovering = false;
-    }
-  }
+  // --- subscriptions across connections ---
 
   /**
    * Subscribes every subscription again, each from its position. Resolves with the subscriptions
    * that could not resume, or null when the connection was lost again meanwhile.
    */
   private async resubscribeAll(): Promise<GapEvent[] | null> {
-    const transport = this.transport;
+    const transport = this.connection.current;
     if (!transport) return null;
     const subscriptions = [...this.subscriptions.values()].filter((s) => s.active && !s.leaving);
     const outcomes = await Promise.allSettled(
       subscriptions.map((s) => this.sendSubscribe(transport, s, s.filter, s.position ?? undefined)),
     );
-    if (this.transport !== transport) return null;
+    if (this.connection.current !== transport) return null;
     const gaps: GapEvent[] = [];
     outcomes.forEach((outcome, i) => {
       const subscription = subscriptions[i]!;
@@ -358,12 +251,6 @@ export class CertStreamClient {
     return gaps;
   }
 
-  private whenConnected(): Promise<Transport> {
-    if (this.closed) return Promise.reject(new ClientClosedError());
-    if (this.transport && !this.recovering) return Promise.resolve(this.transport);
-    return new Promise((resolve, reject) => this.connectedWaiters.push({ resolve, reject }));
-  }
-
   // --- requests and replies ---
 
   private sendSubscribe(
@@ -372,22 +259,14 @@ export class CertStreamClient {
     filter: SubscriptionFilter,
     since: StreamPosition | undefined,
   ): Promise<SubscribeResult & { gap?: GapEvent }> {
-    const message = {
-      type: 'subscribe',
-      id: subscription.id,
-      ...(filter.channel === undefined ? {} : { channel: filter.channel }),
-      keywords: filter.keywords,
-      regex: filter.regex,
-      ...(filter.dedupe === true ? { dedupe: true } : {}),
-      ...(since === undefined ? {} : { since: { seq: since.seq, epoch: since.epoch } }),
-    };
+    const message = subscribeMessage(subscription.id, filter, since);
     return this.requests.send(transport, message, `subscribe ${subscription.id}`, (reply) => {
       // Synchronous with the reply: certificates right behind it must see the new position.
       if (reply.message_type === 'subscribed') this.applySubscribed(subscription, filter, since, reply.reply);
     }).then((reply) => {
       if (reply.message_type === 'error') throw reply.error;
       if (reply.message_type !== 'subscribed') throw new Error(`unexpected ${reply.message_type} in answer to subscribe`);
-      return this.subscribeResult(subscription, since, reply.reply);
+      return subscribeResult(subscription.id, since, reply.reply);
     });
   }
 
@@ -401,59 +280,19 @@ export class CertStreamClient {
     else subscription.setPosition(reply.seq, reply.epoch);
   }
 
-  /** The answer to a subscribe, and the gap when it asked to resume and could not. */
-  private subscribeResult(subscription: Subscription, since: StreamPosition | undefined, reply: SubscribedMessage): SubscribeResult & { gap?: GapEvent } {
-    const result: SubscribeResult & { gap?: GapEvent } = toResult(reply);
-    if (since !== undefined && reply.recovered !== true) {
-      const gap: GapEvent = { subscription: subscription.id, reason: 'not_recovered', missedFrom: since.seq + 1, epoch: since.epoch };
-      gap.serverRestarted = reply.epoch !== since.epoch;
-      if (reply.oldest_seq !== undefined) gap.oldestSeq = reply.oldest_seq;
-      result.gap = gap;
-    }
-    return result;
-  }
-
   // --- incoming messages ---
 
   private onText(text: string): void {
-    this.lastReceivedAt = Date.now();
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      this.reportError(new Error(`the server sent invalid JSON: ${text.slice(0, 80)}`));
-      return;
-    }
-    if (!isRecord(message)) return;
-    switch (message.message_type) {
-      case 'certificate_update':
-      case 'dns_entries':
-        this.onCertificate(message);
-        return;
-      case 'subscribed':
-      case 'unsubscribed':
-      case 'pong':
-      case 'error':
-        this.onReply(message);
-        return;
-      case 'heartbeat':
-        this.onHeartbeat(message);
-        return;
-      case 'gap':
-        this.onGap(message);
-        return;
-      default:
-        // message types of later versions
-        return;
-    }
+    dispatchIncoming(text, this.options.validateMessages === true, {
+      certificate: (message) => this.onCertificate(message),
+      reply: (reply) => this.onReply(reply),
+      heartbeat: (seq) => this.onHeartbeat(seq),
+      gap: (gap) => this.onGap(gap),
+      invalid: (error) => this.reportError(error),
+    });
   }
 
-  private onReply(message: Record<string, unknown>): void {
-    const reply = parseReply(message);
-    if (!reply) {
-      this.reportError(new Error(`the server sent an invalid ${String(message.message_type)} message`));
-      return;
-    }
+  private onReply(reply: Reply): void {
     if (!this.requests.settle(reply)) this.reportError(new Error(`unexpected ${reply.message_type} from the server`));
   }
 
@@ -462,9 +301,8 @@ export class CertStreamClient {
    * this connection move their position there even when nothing matched (a later resume then still
    * finds its position in the server's history).
    */
-  private onHeartbeat(message: Record<string, unknown>): void {
-    const seq = message.seq;
-    if (typeof seq !== 'number' || this.epoch === null) return;
+  private onHeartbeat(seq: number): void {
+    if (this.epoch === null) return;
     for (const subscription of this.answeredOnConnection) {
       if (this.subscriptions.get(subscription.id) !== subscription) continue; // unsubscribed since
       if (subscription.position?.epoch === this.epoch) subscription.advance(seq, this.epoch);
@@ -476,29 +314,14 @@ export class CertStreamClient {
    * history first): report them, and move the subscription past them so a later resume does not ask
    * for them again.
    */
-  private onGap(message: Record<string, unknown>): void {
-    const parsed = gapMessageSchema.safeParse(message);
-    if (!parsed.success) {
-      this.reportError(new Error(`the server sent an invalid gap message: ${parsed.error.message}`));
-      return;
-    }
-    const { id, from_seq: from, to_seq: to } = parsed.data;
+  private onGap({ id, from_seq: from, to_seq: to }: GapMessage): void {
     const subscription = this.subscriptions.get(id);
     if (subscription === undefined || this.epoch === null) return;
     if (subscription.position?.epoch === this.epoch) subscription.advance(to, this.epoch);
     this.events.emit('gap', { subscription: id, reason: 'history_expired', missedFrom: from, missedTo: to, epoch: this.epoch });
   }
 
-  private onCertificate(raw: Record<string, unknown>): void {
-    if (this.options.validateMessages) {
-      const schema = raw.message_type === 'dns_entries' ? dnsEntriesMessageSchema : certificateUpdateMessageSchema;
-      const result = schema.safeParse(raw);
-      if (!result.success) {
-        this.reportError(new Error(`the server sent an invalid ${String(raw.message_type)} message: ${result.error.message}`));
-        return;
-      }
-    }
-    const message = raw as unknown as CertStreamMessage;
+  private onCertificate(message: CertStreamMessage): void {
     const id = message.subscription;
     if (id === undefined) {
       // The unfiltered stream a connection gets until the server has processed its first subscribe.
@@ -546,26 +369,6 @@ export class CertStreamClient {
 
   // --- helpers ---
 
-  private startIdleCheck(): void {
-    const idleTimeoutMs = this.options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
-    if (idleTimeoutMs <= 0) return;
-    this.stopIdleCheck();
-    this.idleTimer = setInterval(() => {
-      if (this.flow.paused || !this.transport) return;
-      if (Date.now() - this.lastReceivedAt > idleTimeoutMs) {
-        // Half-open TCP: nothing will ever tell us, so the connection is replaced.
-        this.transport.terminate();
-      }
-    }, Math.max(100, Math.floor(idleTimeoutMs / 4)));
-    // Node: the socket keeps the process alive, not this timer.
-    (this.idleTimer as { unref?: () => void }).unref?.();
-  }
-
-  private stopIdleCheck(): void {
-    if (this.idleTimer !== null) clearInterval(this.idleTimer);
-    this.idleTimer = null;
-  }
-
   private generateId(): string {
     let id: string;
     do id = `s${this.nextId++}`;
@@ -577,30 +380,4 @@ export class CertStreamClient {
     const error = err instanceof Error ? err : new Error(String(err));
     if (this.events.has('error')) this.events.emit('error', error);
   }
-}
-
-function toResult(reply: SubscribedMessage): SubscribeResult {
-  const result: SubscribeResult = { position: { seq: reply.seq, epoch: reply.epoch } };
-  if (reply.recovered !== undefined) result.recovered = reply.recovered;
-  if (reply.oldest_seq !== undefined) result.oldestSeq = reply.oldest_seq;
-  return result;
-}
-
-function describeClose(info: CloseInfo): string {
-  if (info.error) return info.error.message;
-  return info.reason === '' ? `code ${info.code}` : `code ${info.code}, ${info.reason}`;
-}
-
-/** setTimeout as a promise that an AbortSignal ends early. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

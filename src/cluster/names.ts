@@ -1,13 +1,9 @@
 /**
  * Names a cluster shares in NATS, all derived from the stream name so that two clusters can use one
  * NATS server side by side: the stream and its subjects (one per log), the KV buckets, message ids.
- * Free of imports, so the configuration can name cluster settings without loading the NATS client.
+ * The default stream, the roles and what a stream name may be are settings: src/config/defaults.ts.
  */
-/** The stream used when none is named. */
-export const DEFAULT_STREAM = 'CERTSTREAM';
-
-export const CLUSTER_ROLES = ['all', 'ingest', 'edge'] as const;
-export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+import { STREAM_NAME } from '../config/defaults.js';
 
 export interface ClusterNames {
   stream: string;
@@ -16,9 +12,6 @@ export interface ClusterNames {
   cursorBucket: string;
   metaBucket: string;
 }
-
-/** Stream names may not contain `.`, `*`, `>` or whitespace; KV bucket names are stricter still. */
-export const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function clusterNames(stream: string): ClusterNames {
   if (!STREAM_NAME.test(stream)) throw new Error(`invalid NATS stream name ${JSON.stringify(stream)}: use letters, digits, _ and -`);

@@ -6,7 +6,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from '../util/logger.js';
-import { clusterNames, DEFAULT_STREAM, type ClusterNames } from './names.js';
+import { DEFAULT_STREAM } from '../config/defaults.js';
+import { clusterNames, type ClusterNames } from './names.js';
 
 export interface ClusterOptions {
   /** NATS server URL(s), comma-separated. */

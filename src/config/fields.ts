@@ -2,8 +2,8 @@
  * Zod field types for options, each with one plain-English message that reads well after the name of
  * the source (`CERTSTREAM_PORT: must be a whole number between 0 and 65535`), whatever went wrong.
  */
-import { STREAM_NAME } from '../cluster/names.js';
 import { z } from 'zod';
+import { STREAM_NAME } from './defaults.js';
 
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   const error = max === Number.MAX_SAFE_INTEGER

@@ -1,12 +1,7 @@
 /** Every option of `certstream-ts serve`, defined once: flag, env var, config-file key and default derive from here. */
 import { z } from 'zod';
-import { CLUSTER_ROLES, DEFAULT_STREAM } from '../cluster/names.js';
-import { DEFAULT_FOLLOWER_OPTIONS } from '../ct/follower.js';
-import { DEFAULT_LOG_LIST_URL } from '../ct/log-list.js';
-import { DEFAULT_PROTOCOL_LIMITS } from '../protocol/limits.js';
-import { DEFAULT_REPLAY_BUDGET } from '../router/replay.js';
-import { DEFAULT_FILTER_BUDGET } from '../server/filter-budget.js';
-import { DEFAULT_SERVER_OPTIONS } from '../server/server.js';
+import { CLUSTER_ROLES, DEFAULT_FILTER_BUDGET, DEFAULT_FOLLOWER_OPTIONS, DEFAULT_LOG_LIST_URL, DEFAULT_PROTOCOL_LIMITS, DEFAULT_REPLAY_BUDGET, DEFAULT_STREAM } from './defaults.js';
+import { DEFAULT_SERVER_OPTIONS } from './server-defaults.js';
 import { byteSize, natsServers, oneOf, streamName, text, wholeNumber } from './fields.js';
 import { option } from './option.js';
 

@@ -3,6 +3,7 @@
  * cursor in chunks (several in flight), deliver them strictly in index order, retry failures with
  * backoff and jitter, and count everything per reason. Subclasses say how to read a head and a chunk.
  */
+import { DEFAULT_FOLLOWER_OPTIONS } from '../config/defaults.js';
 import { Backoff, sleep } from '../util/backoff.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { LogDescriptor } from './log-list.js';
@@ -71,16 +72,6 @@ export interface FollowerOptions {
    */
   downstreamReady?: () => Promise<void>;
 }
-
-export const DEFAULT_FOLLOWER_OPTIONS: FollowerOptions = {
-  maxCatchUp: 100_000,
-  pollIntervalMs: 2_000,
-  fastPollIntervalMs: 250,
-  parallelism: 4,
-  requestTimeoutMs: 30_000,
-  backoffBaseMs: 500,
-  backoffMaxMs: 5 * 60_000,
-};
 
 export interface FollowerStatus {
   id: string;

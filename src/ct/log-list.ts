@@ -7,8 +7,6 @@ import { z } from 'zod';
 import { fileProblem } from '../util/files.js';
 import { httpGet } from './http.js';
 
-export const DEFAULT_LOG_LIST_URL = 'https://www.gstatic.com/ct/log_list/v3/log_list.json';
-
 const timestamped = z.object({ timestamp: z.string() });
 const stateSchema = z
   .object({

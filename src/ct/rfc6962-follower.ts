@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { FetchError, LogFollower, type BadEntry, type Chunk, type ChunkItem } from './follower.js';
-import { httpGet, retryAfterMs, TransportError } from './http.js';
 import { decodeRfc6962Entry } from './leaf.js';
+import { fetchOrFail, httpStatusError } from './log-fetch.js';
 import type { SeenHead } from './poll-pacer.js';
 import { verifyTreeHead } from './sth.js';
 import { DecodeError } from './tls.js';
@@ -30,23 +30,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 function strictBase64(text: string): Buffer | null {
   return BASE64.test(text) ? Buffer.from(text, 'base64') : null;
-}
-
-/** Maps a non-200 status to the error the follower backs off on. */
-export function httpStatusError(status: number, headers: Record<string, string | string[] | undefined>, what: string): FetchError {
-  if (status === 429) return new FetchError('http_429', `${what}: HTTP 429`, retryAfterMs(headers));
-  const reason = status >= 500 ? 'http_5xx' : status === 404 ? 'http_404' : 'http_4xx';
-  return new FetchError(reason, `${what}: HTTP ${status}`, status === 503 ? retryAfterMs(headers) : undefined);
-}
-
-/** Runs a request, turning transport failures into FetchErrors with a reason. */
-export async function fetchOrFail(url: string, timeoutMs: number, signal: AbortSignal, accept?: string, maxBytes?: number) {
-  try {
-    return await httpGet(url, { timeoutMs, signal, ...(accept ? { accept } : {}), ...(maxBytes ? { maxBytes } : {}) });
-  } catch (err) {
-    if (err instanceof TransportError) throw new FetchError(err.reason, err.message);
-    throw err;
-  }
 }
 
 function parseJson(body: Buffer, what: string): unknown {

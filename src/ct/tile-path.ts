@@ -33,7 +33,3 @@ function partialSuffix(width: number | undefined): string {
 export function dataTilePath(n: number, width?: number): string {
   return `tile/data/${tileIndexPath(n)}${partialSuffix(width)}`;
 }
-
-export function hashTilePath(level: number, n: number, width?: number): string {
-  return `tile/${level}/${tileIndexPath(n)}${partialSuffix(width)}`;
-}

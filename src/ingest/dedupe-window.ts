@@ -14,6 +14,7 @@
  * False positives: a new certificate is taken for a repeat only when its 64-bit fingerprint equals
  * one of the n held, probability n / 2^64 (3.6 M keys: 2e-13 per event).
  */
+import { DEFAULT_DEDUPE_WINDOW } from '../config/defaults.js';
 
 export interface DedupeWindowOptions {
   /** How long a first sighting is remembered. */
@@ -21,8 +22,6 @@ export interface DedupeWindowOptions {
   /** Bound on the memory of all generations together. */
   maxBytes: number;
 }
-
-export const DEFAULT_DEDUPE_WINDOW: DedupeWindowOptions = { windowMs: 60 * 60_000, maxBytes: 64 * 1024 * 1024 };
 
 export interface FirstSighting {
   seq: number;

@@ -17,7 +17,7 @@ export type ChainCert = Omit<CertStreamCert, 'all_domains'>;
 export type LogRef = Pick<LogDescriptor, 'api' | 'url'>;
 
 /**
- * The wire fields (serialized field by field in src/server/messages.ts, so the two non-wire fields
+ * The wire fields (serialized field by field in src/protocol/wire.ts, so the two non-wire fields
  * below never reach a client) plus what the resume history needs to keep the event compact.
  */
 export interface CertEvent {

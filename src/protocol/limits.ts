@@ -1,7 +1,9 @@
 /**
  * Per-connection limits of the client protocol. They bound what one client can make the server
- * hold and evaluate, so they are configurable (see resolveProtocolLimits) with documented defaults.
+ * hold and evaluate, so they are configurable (see resolveProtocolLimits) with documented defaults
+ * (their values are in src/config/defaults.ts, with every other default).
  */
+import { DEFAULT_PROTOCOL_LIMITS } from '../config/defaults.js';
 
 export interface ProtocolLimits {
   /** Subscriptions one connection may hold at once (the URL's implicit one included). */
@@ -18,14 +20,7 @@ export interface ProtocolLimits {
   readonly maxKeywordLength: number;
 }
 
-export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = Object.freeze({
-  maxSubscriptions: 16,
-  maxKeywords: 256,
-  maxRegexes: 64,
-  maxRegexLength: 512,
-  maxMessageBytes: 64 * 1024,
-  maxKeywordLength: 253,
-});
+export { DEFAULT_PROTOCOL_LIMITS };
 
 /**
  * Subscription ids are protocol syntax rather than a resource limit, so they are fixed: short enough

@@ -6,6 +6,7 @@
  *
  * Seqs held are contiguous (one ingest numbers every event it emits), ending at `newestSeq`.
  */
+import { DEFAULT_HISTORY_OPTIONS } from '../config/defaults.js';
 import type { CertEvent, ChainCert } from '../ingest/event.js';
 import { decodeRecord, encodeRecord, recordChainRefs, recordDomains, recordDuplicateOf, RecordError, type EventOrigin, type RecordRefs } from '../ingest/event-record.js';
 import type { Channel } from '../protocol/channels.js';
@@ -20,8 +21,6 @@ export interface HistoryOptions {
 }
 
 export const MiB = 1024 * 1024;
-
-export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = { maxEvents: 200_000, maxAgeMs: 10 * 60_000, maxBytes: 256 * MiB };
 
 export interface HistoryStats {
   events: number;

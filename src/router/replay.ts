@@ -13,6 +13,7 @@
  * find that events it had promised (recovered:true) have left the history: it tells the client
  * which seqs with a gap message (ReplayTarget.gap) and counts them, never skipping silently.
  */
+import { DEFAULT_REPLAY_BUDGET } from '../config/defaults.js';
 import type { Channel } from '../protocol/channels.js';
 import { FilterMatcher, type FilterSpec } from './filter-matcher.js';
 import type { EventHistory } from './history.js';
@@ -110,14 +111,6 @@ export interface ReplayBudget {
   /** A replay waits while its client has more than this many bytes unsent. */
   readonly maxBuffered: number;
 }
-
-export const DEFAULT_REPLAY_BUDGET: ReplayBudget = Object.freeze({
-  eventsPerTurn: 1_000,
-  turnMs: 4,
-  eventsPerSecond: 20_000,
-  eventsPerSecondPerOwner: 10_000,
-  maxBuffered: 1024 * 1024,
-});
 
 /** How soon replays blocked on full client buffers, or on the budget, are retried. */
 const RETRY_MS = 20;

@@ -5,7 +5,7 @@
  */
 import type { CertEvent } from '../ingest/event.js';
 import type { Channel } from '../protocol/channels.js';
-import { serialize } from '../server/messages.js';
+import { serialize } from '../protocol/wire.js';
 
 export interface RoutedEvent {
   readonly seq: number;

@@ -14,7 +14,7 @@ import type { EventHistory } from '../router/history.js';
 import { Replay, type ReplayScheduler } from '../router/replay.js';
 import { channelTopic, type Router, type SubscriptionSet } from '../router/router.js';
 import { subscriptionField } from '../protocol/replies.js';
-import type { Channel } from './messages.js';
+import type { Channel } from '../protocol/channels.js';
 import type { FilterBudget } from './filter-budget.js';
 import type { MessageRateLimiter } from './rate-limit.js';
 import { resumePoint } from './resume.js';

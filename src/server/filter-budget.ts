@@ -9,6 +9,7 @@
  * - scan regexes (regexes without usable literals, tried on every domain of every certificate):
  *   cost units held at once per IP and in total (scanRegexUnits in src/router/filter-matcher.ts).
  */
+import { DEFAULT_FILTER_BUDGET } from '../config/defaults.js';
 import type { FilterCost } from '../router/filter-matcher.js';
 
 export interface FilterBudgetOptions {
@@ -25,15 +26,6 @@ export interface FilterBudgetOptions {
   /** ...and all clients together (distinct regexes). */
   readonly scanRegexUnits: number;
 }
-
-export const DEFAULT_FILTER_BUDGET: FilterBudgetOptions = Object.freeze({
-  messageBytesPerSecondPerIp: 32_768,
-  messageBytesBurstPerIp: 262_144,
-  patternCharsPerSecond: 32_768,
-  patternCharsBurst: 262_144,
-  scanRegexUnitsPerIp: 256,
-  scanRegexUnits: 2_048,
-});
 
 /** Why a subscribe is refused, with the error code to send; null when it may go ahead. */
 export type BudgetVerdict = { code: 'rate_limited' | 'too_many_scan_regexes'; message: string } | null;

@@ -9,7 +9,7 @@ import type { HistoryStats } from '../router/history.js';
 import type { DedupeStats } from '../ingest/dedupe.js';
 import type { RouteStats } from '../router/router.js';
 import type { HttpSendStats } from './http-response.js';
-import { CHANNELS, type Channel } from './messages.js';
+import { CHANNELS, type Channel } from '../protocol/channels.js';
 
 export interface MetricsSources {
   logs: () => LogStatus[];

@@ -1,14 +1,10 @@
-/** What a StreamServer is configured with, and the defaults (the serve config derives from them). */
-import { totalmem } from 'node:os';
-import { DEFAULT_DEDUPE_WINDOW } from '../ingest/dedupe-window.js';
+/** What a StreamServer is configured with; the defaults are in src/config/server-defaults.ts. */
 import type { LogStatus } from '../ingest/ingest.js';
-import { DEFAULT_PROTOCOL_LIMITS, type ProtocolLimits } from '../protocol/limits.js';
-import { DEFAULT_HISTORY_OPTIONS } from '../router/history.js';
-import { DEFAULT_REPLAY_BUDGET, type ReplayBudget } from '../router/replay.js';
+import type { ProtocolLimits } from '../protocol/limits.js';
+import type { ReplayBudget } from '../router/replay.js';
 import type { Logger } from '../util/logger.js';
-import { DEFAULT_FILTER_BUDGET, type FilterBudgetOptions } from './filter-budget.js';
+import type { FilterBudgetOptions } from './filter-budget.js';
 import type { TlsFiles } from './tls.js';
-import { defaultUnsentBudget } from './unsent-budget.js';
 
 export interface ServerOptions {
   host: string;
@@ -62,30 +58,3 @@ export interface ServerOptions {
   /** Access token file: when given, connections need one of its tokens (re-read on SIGHUP). */
   authTokensFile?: string;
 }
-
-export const DEFAULT_SERVER_OPTIONS: Omit<ServerOptions, 'status'> = {
-  host: '0.0.0.0',
-  port: 8080,
-  heartbeatMs: 30_000,
-  maxBackpressure: 4 * 1024 * 1024,
-  // 16 clients at the per-connection limit: an address cannot hold more however many connections it opens.
-  maxUnsentBytesPerIp: 64 * 1024 * 1024,
-  maxUnsentBytes: defaultUnsentBudget(totalmem(), process.constrainedMemory()),
-  idleTimeoutSeconds: 60,
-  latestCount: 25,
-  historyMaxEvents: DEFAULT_HISTORY_OPTIONS.maxEvents,
-  historyMaxAgeMs: DEFAULT_HISTORY_OPTIONS.maxAgeMs,
-  historyMaxBytes: DEFAULT_HISTORY_OPTIONS.maxBytes,
-  dedupeWindowMs: DEFAULT_DEDUPE_WINDOW.windowMs,
-  dedupeMaxBytes: DEFAULT_DEDUPE_WINDOW.maxBytes,
-  limits: DEFAULT_PROTOCOL_LIMITS,
-  maxConnections: 50_000,
-  // Far above what one real client needs; tests open 1,000 loopback connections (load benches opening
-  // more from one IP must raise it).
-  maxConnectionsPerIp: 2_000,
-  messagesPerSecond: 20,
-  messageBurst: 50,
-  rateLimitCloseAfter: 500,
-  filterBudget: DEFAULT_FILTER_BUDGET,
-  replayBudget: DEFAULT_REPLAY_BUDGET,
-};

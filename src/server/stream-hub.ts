@@ -3,7 +3,7 @@
  * reach SSE/NDJSON streams through this hub, framed once per format and published message. Also
  * keeps idle streams alive and evicts streams that cannot keep up, as the server does WebSockets.
  */
-import { heartbeat } from './messages.js';
+import { heartbeat } from '../protocol/wire.js';
 import { frame, heartbeatFrame, type HttpStream, type StreamFormat, type TopicRegistry } from './http-stream.js';
 
 /** uWS ends an HTTP response after 10 s without a write: idle streams get a heartbeat before that. */

@@ -6,7 +6,6 @@
  * `recovered` answer, heartbeats, connection limits and backpressure eviction.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { Channel } from '../protocol/channels.js';
 import { URL_SUBSCRIPTION_ID } from '../protocol/limits.js';
 import type { ParseResult } from '../protocol/parse.js';
 import { errorMessage, gapMessage, subscribedMessage, subscriptionField } from '../protocol/replies.js';
@@ -16,7 +15,7 @@ import { Replay } from '../router/replay.js';
 import { channelTopic, type Router } from '../router/router.js';
 import { HEARTBEAT_TOPIC, type ResumeContext } from './connection.js';
 import { frame, HttpStream, type StreamFormat } from './http-stream.js';
-import { CHANNEL_PATHS, CHANNELS } from './messages.js';
+import { CHANNEL_PATHS, CHANNELS, type Channel } from '../protocol/channels.js';
 import { resumePoint } from './resume.js';
 import type { StreamHub } from './stream-hub.js';
 

@@ -58,12 +58,3 @@ export function overBudget<T extends UnsentHolder>(holders: readonly T[], budget
 }
 
 const largestFirst = (a: UnsentHolder, b: UnsentHolder): number => b.buffered - a.buffered;
-
-/**
- * The default total budget: an eighth of the memory this process may use (the cgroup limit when
- * lower than the machine's), at least 256 MiB.
- */
-export function defaultUnsentBudget(physical: number, constrained: number | undefined): number {
-  const memory = constrained !== undefined && constrained > 0 && constrained < physical ? constrained : physical;
-  return Math.max(256 * 1024 * 1024, Math.floor(memory / 8 / (1024 * 1024)) * 1024 * 1024);
-}

@@ -10,7 +10,7 @@
  * then assembled from DER fragments and signed with node:crypto (no WebCrypto round trip, no
  * asn1js object tree), which is what lets the bench issue thousands of certificates per second.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { EntryKind } from '../ct/types.js';
@@ -233,10 +233,6 @@ function sample<T>(rng: Rng, items: readonly T[], k: number): T[] {
   return pool.slice(0, k);
 }
 
-function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
 export class CertFactory {
   private readonly templates: Map<string, IssuerTemplate>;
   private readonly issuers: readonly (readonly [IssuerTemplate, number])[];
@@ -374,9 +370,4 @@ export class CertFactory {
       finalCertificate: () => ({ kind: 'x509', der: finalDer(), ...common }),
     };
   }
-}
-
-/** SHA-256 fingerprint of a certificate (static-ct-api issuer key). */
-export function certificateFingerprint(der: Uint8Array): Uint8Array {
-  return sha256(der);
 }

@@ -42,16 +42,6 @@ export function tbsOf(certDer: Uint8Array): Uint8Array {
   return r.bytes.subarray(tbsStart, tbsEnd);
 }
 
-/** Whether the certificate has the CT poison extension (cheap byte scan, then a real check). */
-export function hasPoison(certDer: Uint8Array): boolean {
-  if (Buffer.from(certDer.buffer, certDer.byteOffset, certDer.length).indexOf(POISON_OID_DER) < 0) return false;
-  try {
-    return precertTbsWithoutPoison(certDer) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * TBSCertificate without the poison extension, or undefined when the certificate has none.
  * Throws CertParseError when the DER is malformed.

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectClient } from '../../src/client/index.js';
-import { startClusterRole } from '../../src/cluster/roles.js';
+import { startClusterRole } from '../../src/app/cluster-roles.js';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startNatsServer, skipWithoutNats, type NatsServer } from '../support/nats-server.js';

@@ -10,7 +10,8 @@ import { buildEvent } from '../../src/ingest/event.js';
 import { decodeRecord, encodeRecord, recordDomains, RecordError, type RecordRefs } from '../../src/ingest/event-record.js';
 import { EventHistory, type HistoryOptions } from '../../src/router/history.js';
 import { RecordLog } from '../../src/router/record-log.js';
-import { CHANNELS, serialize } from '../../src/server/messages.js';
+import { CHANNELS } from '../../src/protocol/channels.js';
+import { serialize } from '../../src/protocol/wire.js';
 import { CertFactory } from '../../src/sim/cert-factory.js';
 import { CertCache, parseCertificate } from '../../src/x509/index.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { DEFAULT_FILTER_BUDGET } from '../../src/server/filter-budget.js';
+import { DEFAULT_FILTER_BUDGET } from '../../src/config/defaults.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';

@@ -1,6 +1,7 @@
-/** The whole path on loopback for tests: simulator → ingest → server. */
-import { Ingest, type IngestOptions } from '../../src/ingest/ingest.js';
-import { StreamServer, type ServerOptions } from '../../src/server/server.js';
+/** The whole path on loopback for tests: simulator → ingest → server, wired as `serve` wires them (src/app/). */
+import { startStandalone } from '../../src/app/standalone.js';
+import type { Ingest, IngestOptions } from '../../src/ingest/ingest.js';
+import type { StreamServer, ServerOptions } from '../../src/server/server.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/simulator.js';
 import { waitFor } from './wait.js';
 
@@ -21,11 +22,12 @@ export async function startStack(
   ingestOptions: Partial<Pick<IngestOptions, 'follower' | 'logger'>> = {},
 ): Promise<Stack> {
   const sim = await startSimulator({ rfc6962Logs: 1, tiledLogs: 1, ...simOptions });
-  const ingest = new Ingest({ logList: sim.logListUrl, stateDir: null, ...ingestOptions, follower: { pollIntervalMs: 50, ...ingestOptions.follower } });
-  const server = new StreamServer({ host: '127.0.0.1', port: 0, ...serverOptions, status: () => ingest.status() });
-  ingest.onEvent((e) => server.publish(e));
-  await ingest.start();
-  const port = await server.listen();
+  const app = await startStandalone({
+    ingest: { logList: sim.logListUrl, stateDir: null, ...ingestOptions, follower: { pollIntervalMs: 50, ...ingestOptions.follower } },
+    server: { host: '127.0.0.1', port: 0, ...serverOptions },
+  });
+  const { ingest, server } = app;
+  const port = server.port;
   await waitFor('followers at head', () => ingest.status().every((s) => s.next !== null));
   return {
     sim,
@@ -40,8 +42,7 @@ export async function startStack(
       );
     },
     async close() {
-      await server.close();
-      await ingest.stop();
+      await app.stop();
       await sim.close();
     },
   };

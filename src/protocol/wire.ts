@@ -1,12 +1,11 @@
 /**
  * CertStream wire messages. Each event is serialized once per channel (never per subscriber), and
  * chain certificates, which repeat in almost every event, are serialized once per certificate.
+ * Their shape is specified by the zod schemas in server-messages.ts; this builds them by hand, fast.
  */
 import type { CertEvent, ChainCert } from '../ingest/event.js';
 
-import type { Channel } from '../protocol/channels.js';
-
-export { CHANNELS, CHANNEL_PATHS, type Channel } from '../protocol/channels.js';
+import type { Channel } from './channels.js';
 
 /** The leaf as lite sends it: no DER and no embedded SCT list (opaque bytes, ~130 of them on average). */
 function liteLeaf(leaf: CertEvent['leaf_cert']): object {

@@ -1,22 +1,21 @@
 /**
  * Cluster roles on one NATS JetStream: `ingest` follows the logs and publishes every event to the
  * stream; `edge` reads the stream and serves WebSocket clients exactly as a single process does;
- * `all` does both in one process.
+ * `all` does both in one process. The wiring lives here, with the single-process one (standalone.ts);
+ * src/cluster/ is the NATS plumbing it wires: connection, publisher, feed, cursors, status, epoch.
  */
 import { Ingest, type IngestOptions } from '../ingest/ingest.js';
 import { StreamServer, type ServerOptions } from '../server/server.js';
 import { sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
-import { EdgeFeed } from './edge-feed.js';
-import { clusterEpoch } from './epoch.js';
-import { KvCursorStore } from './kv-cursors.js';
-import { connectCluster, DEFAULT_CLUSTER_OPTIONS, type ClusterConnection, type ClusterOptions } from './nats.js';
-import { StreamPublisher } from './publisher.js';
-import { publishStatus, StatusBoard } from './status-board.js';
-import type { ClusterRole } from './names.js';
-
-export { CLUSTER_ROLES, type ClusterRole } from './names.js';
-
+import { EdgeFeed } from '../cluster/edge-feed.js';
+import { clusterEpoch } from '../cluster/epoch.js';
+import { KvCursorStore } from '../cluster/kv-cursors.js';
+import { connectCluster, DEFAULT_CLUSTER_OPTIONS, type ClusterConnection, type ClusterOptions } from '../cluster/nats.js';
+import { StreamPublisher } from '../cluster/publisher.js';
+import { publishStatus, StatusBoard } from '../cluster/status-board.js';
+import type { ClusterRole } from '../config/defaults.js';
+import { listenOrUndo } from './listen.js';
 
 export interface ClusterRoleOptions {
   role: ClusterRole;
@@ -76,13 +75,10 @@ async function startEdgePart(connection: ClusterConnection, options: ClusterRole
   const server = new StreamServer({ ...options.server, logger, epoch, status: () => ingest?.status() ?? board?.current() ?? [] });
   const feed = new EdgeFeed(connection, (event, at) => server.publish(event, at), logger);
   await feed.start(server.historyCapacity);
-  try {
-    await server.listen();
-  } catch (err) {
+  await listenOrUndo(server, () => {
     feed.stop();
     board?.stop();
-    throw err;
-  }
+  });
   return {
     server,
     feed,
