@@ -50,7 +50,7 @@ describe('stream server', () => {
     }
   });
 
-  it('sends the same updates without chain and without any DER on /, as the reference servers', () => {
+  it('sends the same updates without chain, DER or cert_key on /, as the reference servers', () => {
     const full = clients['/full-stream']!.messages.filter(isUpdate);
     const lite = clients['/']!.messages.filter(isUpdate);
     assert.equal(lite.length, full.length);
@@ -58,9 +58,11 @@ describe('stream server', () => {
     lite.forEach(({ data }, i) => {
       assert.equal(JSON.stringify(data).includes('as_der'), false);
       assert.equal('chain' in data, false, 'no chain on lite');
-      const { leaf_cert: fullLeaf, chain: fullChain, ...fullRest } = full[i]!.data;
+      assert.equal('cert_key' in data, false, 'no cert_key on lite');
+      const { leaf_cert: fullLeaf, chain: fullChain, cert_key: key, ...fullRest } = full[i]!.data;
       const { leaf_cert: liteLeaf, ...liteRest } = data;
       assert.ok((fullChain as Json[]).length > 0, 'the full message has the chain');
+      assert.match(key as string, /^[0-9a-f]{64}$/, 'the full message has cert_key');
       assert.deepEqual(liteRest, fullRest);
       const { as_der: _der, extensions: fullExtensions, ...leafRest } = fullLeaf as Json;
       const { ctlSignedCertificateTimestamp: scts, ...liteExtensions } = fullExtensions as Json;
