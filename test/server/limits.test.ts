@@ -151,7 +151,8 @@ describe('message rate limit', () => {
       for (let i = 0; i < 70; i++) client.socket.send('{"type":"ping"}');
       await waitFor('70 replies', () => client.messages.length >= 70, 5_000);
       assert.ok((client.messages as Json[]).some((m) => m.code === 'rate_limited'));
-      await new Promise((r) => setTimeout(r, 200)); // 4 tokens back at 20/s
+      // A real wait: the rate limiter under test refills with time (4 tokens back at 20/s).
+      await new Promise((r) => setTimeout(r, 200));
       const before = client.messages.length;
       client.socket.send('{"type":"ping","id":"after"}');
       await waitFor('a reply', () => client.messages.length > before, 5_000);
