@@ -20,7 +20,7 @@ import { runInNewContext } from 'node:vm';
 import RE2 from 're2';
 import { FilterMatcher, type FilterSpec } from '../src/router/filter-matcher.js';
 import { createRng, type Rng } from '../src/sim/rng.js';
-import { skipWithoutFixtures } from '../test/support/fixtures.js';
+import { sharedFixtures } from '../test/support/fixtures.js';
 import { parsableFixtureCerts } from '../test/x509/fixture-certs.js';
 import { parseBenchArgs } from './options.js';
 
@@ -153,7 +153,7 @@ function phishyDomains(count: number): string[] {
 }
 
 function realCertificates(): string[][] | null {
-  if (skipWithoutFixtures) return null;
+  if (sharedFixtures.missing) return null;
   return parsableFixtureCerts()
     .filter(({ cert }) => !cert.is_ca && cert.all_domains.length > 0)
     .map(({ cert }) => cert.all_domains);
@@ -197,7 +197,7 @@ function matchingTable(): void {
   const corpora: [string, string[][]][] = [['synthetic, 10 domains', syntheticCertificates(2000, 10)]];
   const real = realCertificates();
   if (real) corpora.push([`real CT precerts (${real.length}, avg ${(real.flat().length / real.length).toFixed(1)} domains)`, real]);
-  else console.log(`(real-certificate corpus skipped: ${String(skipWithoutFixtures)})\n`);
+  else console.log(`(real-certificate corpus skipped: ${String(sharedFixtures.missing)})\n`);
 
   const rows: (string | number)[][] = [];
   const scenarios: [Kind, number][] = [

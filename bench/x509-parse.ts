@@ -20,7 +20,7 @@ import * as pkijs from 'pkijs';
 import { CertCache, parseCertificate } from '../src/x509/index.js';
 import { DerReader, Tag, contextTag } from '../src/x509/der.js';
 import { parseExtensions } from '../src/x509/extensions.js';
-import { skipWithoutFixtures } from '../test/support/fixtures.js';
+import { sharedFixtures } from '../test/support/fixtures.js';
 import { parsableFixtureCerts } from '../test/x509/fixture-certs.js';
 import { parseBenchArgs } from './options.js';
 
@@ -157,8 +157,8 @@ function opensslReads(der: Uint8Array): boolean {
 }
 
 async function main(): Promise<void> {
-  if (skipWithoutFixtures) {
-    console.log(`x509-parse benchmark skipped: ${skipWithoutFixtures}`);
+  if (sharedFixtures.missing) {
+    console.log(`x509-parse benchmark skipped: ${sharedFixtures.missing}`);
     return;
   }
   // Only what OpenSSL reads too, so every row parses the same certificates.

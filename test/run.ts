@@ -1,20 +1,33 @@
 /**
- * Runs every compiled test file under dist/test with node's test runner. Node 20 runs 0 tests when
- * given a bare directory, so the files are listed explicitly.
+ * Runs the compiled tests under dist/test with node's test runner, in two phases:
+ *   1. unit suites (`*.unit.test.js`: nothing but the test's own process) in parallel, one per CPU;
+ *   2. every other suite (`*.test.js`: real servers, the simulator, child processes, nats-server,
+ *      Chromium) one at a time, so that their timing and ports do not compete.
+ * Then it lists every suite that was skipped and why (skipWithout() in test/support/requirements.ts
+ * records them; node itself counts a skipped describe as 0 skipped tests).
+ *
+ * Arguments are substrings of test paths (`node dist/test/run.js router/ server/stream`). Node 20
+ * runs 0 tests when given a bare directory, so the files are listed explicitly.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SKIP_REPORT_ENV, type SkipRecord } from './support/requirements.js';
 
 const testRoot = dirname(fileURLToPath(import.meta.url));
+/** The TypeScript sources of dist/test. */
+const sourceRoot = join(testRoot, '..', '..', 'test');
+const UNIT_SUFFIX = '.unit.test.js';
 
+/** Compiled test files whose source still exists (tsc leaves renamed or deleted tests behind in dist). */
 function findTests(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...findTests(path));
-    else if (entry.name.endsWith('.test.js')) found.push(path);
+    else if (entry.name.endsWith('.test.js') && existsSync(join(sourceRoot, relative(testRoot, path)).replace(/\.js$/, '.ts'))) found.push(path);
   }
   return found.sort();
 }
@@ -27,9 +40,50 @@ if (files.length === 0) {
   console.error('no test files found under', testRoot);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+
+const reportDir = mkdtempSync(join(tmpdir(), 'certstream-test-run-'));
+const reportFile = join(reportDir, 'skips.jsonl');
+
+/** Runs one phase; true when every file passed. */
+function runPhase(name: string, phaseFiles: string[], concurrency: number): boolean {
+  if (phaseFiles.length === 0) return true;
+  console.log(`\n# ${name}: ${phaseFiles.length} files, ${concurrency === 1 ? 'one at a time' : `${concurrency} at a time`}\n`);
+  const result = spawnSync(
+    process.execPath,
+    ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...phaseFiles],
+    { stdio: 'inherit', env: { ...process.env, [SKIP_REPORT_ENV]: reportFile } },
+  );
+  return result.status === 0;
+}
+
+/** Each skipped file with its reasons, once each. */
+function skippedSuites(): Map<string, Set<string>> {
+  const skipped = new Map<string, Set<string>>();
+  let text = '';
+  try {
+    text = readFileSync(reportFile, 'utf8');
+  } catch {
+    return skipped; // no suite was skipped
+  }
+  for (const line of text.split('\n').filter(Boolean)) {
+    const { file, reason } = JSON.parse(line) as SkipRecord;
+    const reasons = skipped.get(file) ?? new Set<string>();
+    reasons.add(reason);
+    skipped.set(file, reasons);
+  }
+  return skipped;
+}
+
+const unit = files.filter((file) => file.endsWith(UNIT_SUFFIX));
+const integration = files.filter((file) => !file.endsWith(UNIT_SUFFIX));
+const unitPassed = runPhase('unit suites', unit, availableParallelism());
+const integrationPassed = runPhase('integration suites', integration, 1);
+
+const skipped = skippedSuites();
+rmSync(reportDir, { recursive: true, force: true });
+console.log(`\n# unit suites: ${unitPassed ? 'passed' : 'FAILED'}; integration suites: ${integrationPassed ? 'passed' : 'FAILED'}`);
+for (const [file, reasons] of skipped) {
+  for (const reason of reasons) console.log(`# SKIPPED ${relative(process.cwd(), file)}: ${reason}`);
+}
+if (skipped.size > 0) console.log(`# ${skipped.size} suite file(s) skipped in full or in part (see above)`);
+process.exit(unitPassed && integrationPassed ? 0 : 1);

@@ -5,13 +5,12 @@
  * NATS connection comes back it reads on from the last sequence it handed on, at once (the
  * consumer's own recovery waits for missed heartbeats, ~a minute).
  */
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { DeliverPolicy, type OrderedConsumerOptions } from '@nats-io/jetstream';
 import type { CertEvent } from '../ingest/event.js';
 import { CertCache } from '../x509/cert-cache.js';
 import { Backoff, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { decodeEnvelope, EnvelopeError } from './envelope.js';
-import type { ClusterConnection } from './nats.js';
 
 export interface EdgeFeedStats {
   received: number;
@@ -25,18 +24,39 @@ export interface EdgeFeedStats {
 
 export type EdgeEventSink = (event: CertEvent, storedAtMs: number) => void;
 
+/** A stream message, as far as the feed reads it. */
+interface StreamMessage {
+  readonly seq: number;
+  readonly data: Uint8Array;
+  readonly info: { readonly timestampNanos: number };
+}
+
+interface StreamMessages extends AsyncIterable<StreamMessage> {
+  stop(): void;
+}
+
+/** What the feed uses of a ClusterConnection: the narrow seam lets tests stand in for NATS. */
+export interface EdgeFeedConnection {
+  readonly names: { readonly stream: string };
+  readonly jsm: { readonly streams: { info(stream: string): Promise<{ state: { first_seq: number; last_seq: number } }> } };
+  readonly js: {
+    readonly consumers: { get(stream: string, options: Partial<OrderedConsumerOptions>): Promise<{ consume(): Promise<StreamMessages> }> };
+  };
+  readonly nc: { status(): AsyncIterable<{ type: string }> };
+}
+
 /** Issuer certificates kept parsed, as the ingest's own cache. */
 const ISSUER_CACHE_SIZE = 10_000;
 
 export class EdgeFeed {
-  private messages: ConsumerMessages | null = null;
+  private messages: StreamMessages | null = null;
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   readonly stats: EdgeFeedStats = { received: 0, malformed: 0, lastSeq: 0, restarts: 0 };
   private readonly issuers = new CertCache(ISSUER_CACHE_SIZE);
 
   constructor(
-    private readonly cluster: ClusterConnection,
+    private readonly cluster: EdgeFeedConnection,
     private readonly sink: EdgeEventSink,
     private readonly logger: Logger,
   ) {}

@@ -5,7 +5,6 @@
  * write waits for the publisher's acknowledgements), and a cursor never moves backwards (redundant
  * ingesters write the same keys; compare-and-set on the key's revision keeps the furthest one).
  */
-import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
 import { parseJsonOrUndefined } from '../util/json.js';
 import type { Cursors } from '../ingest/cursor-store.js';
@@ -19,6 +18,16 @@ interface Cursor {
   name?: string | undefined;
 }
 
+/** What the store uses of a NATS KV bucket: the narrow seam lets tests stand in for NATS. */
+export interface CursorBucket {
+  get(key: string): Promise<{ readonly operation: string; readonly revision: number; string(): string } | null>;
+  /** Resolves with the new revision; fails when the key exists. */
+  create(key: string, value: string): Promise<number>;
+  /** Resolves with the new revision; fails when the key is no longer at `revision`. */
+  update(key: string, value: string, revision: number): Promise<number>;
+  keys(): Promise<AsyncIterable<string>>;
+}
+
 /** Compare-and-set attempts per key per flush before giving up until the next flush. */
 const MAX_CAS_ATTEMPTS = 5;
 
@@ -30,7 +39,7 @@ export class KvCursorStore implements Cursors {
   private writing: Promise<void> | null = null;
 
   private constructor(
-    private readonly kv: KV,
+    private readonly kv: CursorBucket,
     private readonly published: () => Promise<void>,
     private readonly logger: Logger,
   ) {}
@@ -39,7 +48,7 @@ export class KvCursorStore implements Cursors {
    * Loads every cursor. `published` resolves once everything handed to the publisher so far is
    * stored in the stream.
    */
-  static async open(kv: KV, published: () => Promise<void>, logger: Logger, logIds: readonly string[] = []): Promise<KvCursorStore> {
+  static async open(kv: CursorBucket, published: () => Promise<void>, logger: Logger, logIds: readonly string[] = []): Promise<KvCursorStore> {
     const store = new KvCursorStore(kv, published, logger);
     const keys: string[] = [];
     for await (const key of await kv.keys()) keys.push(key);

@@ -33,7 +33,8 @@ export class StreamPublisher {
   readonly stats: PublisherStats = { published: 0, duplicates: 0, retries: 0, pending: 0 };
 
   constructor(
-    private readonly js: JetStreamClient,
+    /** Only publish is used: tests hand in a stand-in for JetStream. */
+    private readonly js: Pick<JetStreamClient, 'publish'>,
     private readonly names: ClusterNames,
     private readonly logger: Logger,
   ) {}

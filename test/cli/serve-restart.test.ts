@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, type CliProcess } from '../support/process.js';
-import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
+import { indexesByLog, simulatorWithStateDir, startServe, appendEndMarkers, waitForFollowersAtHead } from '../support/serve-process.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
 
@@ -20,10 +20,10 @@ interface Update {
 describe('serve process with restart', () => {
   const fixture = simulatorWithStateDir({ seed: 'serve-restart', rfc6962Logs: 2, tiledLogs: 1, initialEntries: 5 });
 
-  async function startServer(): Promise<{ proc: CliProcess; client: RecordingClient }> {
+  async function startServer(): Promise<{ proc: CliProcess; port: number; client: RecordingClient }> {
     const { proc, port } = await startServe(fixture.sim, fixture.stateDir);
     const client = await connectRecording(`ws://127.0.0.1:${port}/full-stream`);
-    return { proc, client };
+    return { proc, port, client };
   }
 
   const updates = (client: RecordingClient): Update[] =>
@@ -32,7 +32,7 @@ describe('serve process with restart', () => {
   it('streams everything, stops gracefully on SIGTERM and resumes from its cursors', async () => {
     const first = await startServer();
     // Wait until the followers have read each head, so entries appended next count as new.
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForFollowersAtHead(first.port, fixture.sim);
     fixture.sim.append(120);
     await waitFor('first 120 per log', () => updates(first.client).length === 120 * fixture.sim.logs.length);
     const closeCode = new Promise<number>((resolve) => first.client.socket.once('close', (code: number) => resolve(code)));
@@ -46,14 +46,14 @@ describe('serve process with restart', () => {
     fixture.sim.clearFaults();
     fixture.sim.append(40);
     try {
-      await waitFor('120 more per log', () => updates(second.client).length === 120 * fixture.sim.logs.length);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('120 more per log', () => updates(second.client).length >= 120 * fixture.sim.logs.length);
+      await appendEndMarkers(fixture.sim, [() => updates(second.client)]);
       const all = [...updates(first.client), ...updates(second.client)];
-      assert.equal(all.length, 240 * fixture.sim.logs.length, 'no duplicates arrived late');
+      assert.equal(all.length, 241 * fixture.sim.logs.length, 'no duplicates arrived late');
       const byLog = indexesByLog(all);
       for (const log of fixture.sim.logs) {
         const got = byLog.get(log.urls.monitoringUrl);
-        assert.deepEqual(got, Array.from({ length: 240 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
+        assert.deepEqual(got, Array.from({ length: 241 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
       for (const u of all) {
         const log = fixture.sim.logs.find((l) => l.urls.monitoringUrl === u.data.source.url)!;

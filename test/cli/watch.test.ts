@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { CertificateUpdateMessage } from '../../src/client/index.js';
-import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
+import { indexesByLog, simulatorWithStateDir, startServe, appendEndMarkers, waitForFollowersAtHead } from '../support/serve-process.js';
 import { CLI, runCli, type CliProcess } from '../support/process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
@@ -118,6 +118,7 @@ describe('watch command', () => {
     // watch only notices that head is gone at its next write, so keep certificates coming.
     for (let i = 0; !done && i < 100; i++) {
       stack.appendNamed([[`${i}.head.example`]]);
+      // Paced on purpose: the next certificate should come after watch has written the last one.
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(await exited, 0, stderr);
@@ -170,7 +171,8 @@ describe('watch command across a server restart', () => {
     let second: Awaited<ReturnType<typeof startServe>> | undefined;
     const printed = (): CertificateUpdateMessage[] => lines(watch.stdout).map((l) => JSON.parse(l) as CertificateUpdateMessage);
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      // Wait until the followers have read each head, so entries appended next count as new.
+      await waitForFollowersAtHead(first.port, fixture.sim);
       fixture.sim.append(10);
       await waitFor('first 10 per log', () => printed().length === 10 * fixture.sim.logs.length);
       assert.equal(await first.proc.stop('SIGTERM'), 0);
@@ -184,15 +186,14 @@ describe('watch command across a server restart', () => {
       fixture.sim.clearFaults();
       fixture.sim.append(5);
 
-      const total = 23 * fixture.sim.logs.length;
-      await waitFor('every certificate', () => printed().length >= total, 20_000);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('every certificate', () => printed().length >= 23 * fixture.sim.logs.length, 20_000);
+      await appendEndMarkers(fixture.sim, [printed]);
       const all = printed();
-      assert.equal(all.length, total, 'nothing twice');
+      assert.equal(all.length, 24 * fixture.sim.logs.length, 'nothing twice');
       const byLog = indexesByLog(all);
       for (const log of fixture.sim.logs) {
         const logUrl = log.urls.monitoringUrl;
-        assert.deepEqual(byLog.get(logUrl), Array.from({ length: 23 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
+        assert.deepEqual(byLog.get(logUrl), Array.from({ length: 24 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
       assert.match(watch.stderr, /connection lost \(.*\); reconnecting\n/);
       assert.match(watch.stderr, /reconnected after \d+ attempts?; the server restarted, so certificates from seq \d+ on may have been missed\n/);

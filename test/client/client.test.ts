@@ -161,7 +161,8 @@ describe('client library', () => {
     const resumed = await second.subscribe({ keywords: ['resume-a'], since: saved });
     assert.equal(resumed.result?.recovered, true);
     const got = take(resumed, 4);
-    setTimeout(() => stack.appendNamed([['6.resume-a.example']]), 200);
+    // Logged while the replay may still run: it comes after the replayed ones either way.
+    stack.appendNamed([['6.resume-a.example']]);
     const messages = (await got) as CertificateUpdateMessage[];
     assert.deepEqual(
       messages.map((m) => m.data.leaf_cert.all_domains[0]),
@@ -198,8 +199,8 @@ describe('client library', () => {
       assert.equal(event.recovered, true);
       assert.deepEqual(event.gaps, []);
       stack.appendNamed([['e.drop-test.example']]);
+      // e is the last certificate logged: the stream is in seq order, so a repeat would be here by now.
       await waitFor('after the reconnect', () => received.length === 5);
-      await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(received, ['a', 'b', 'c', 'd', 'e'].map((x) => `${x}.drop-test.example`));
       assert.equal(client.stats.reconnects, 1);
     } finally {
@@ -250,6 +251,7 @@ describe('client library', () => {
       const subscription = await client.subscribe({ channel: 'lite', keywords: ['idle'] });
       const got: string[] = [];
       subscription.on('message', (m) => got.push(...m.data.leaf_cert.all_domains));
+      // A real wait: longer than the idle timeout the client enforces (600 ms).
       await new Promise((r) => setTimeout(r, 1_000));
       assert.equal(reconnects.length, 0, 'heartbeats keep a healthy connection');
 
@@ -343,6 +345,7 @@ describe('client library', () => {
         maxBuffered = Math.max(maxBuffered, buffered);
         got.push((m as CertificateUpdateMessage).data.leaf_cert.all_domains[0]!);
         if (got.length === names.length) break;
+        // A slow reader on purpose: its queue fills while it waits.
         await new Promise((r) => setTimeout(r, got.length < 20 ? 30 : 0));
       }
     })();

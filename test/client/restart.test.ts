@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { connect, type CertificateUpdateMessage, type DisconnectEvent, type ReconnectEvent } from '../../src/client/index.js';
 import type { CliProcess } from '../support/process.js';
 import { waitFor } from '../support/wait.js';
-import { indexesByLog, simulatorWithStateDir, startServe } from '../support/serve-process.js';
+import { appendEndMarkers, indexesByLog, simulatorWithStateDir, startServe, waitForFollowersAtHead } from '../support/serve-process.js';
 
 describe('client library across a server restart', () => {
   const fixture = simulatorWithStateDir({ seed: 'client-restart', rfc6962Logs: 1, tiledLogs: 1, initialEntries: 5 });
@@ -28,7 +28,7 @@ describe('client library across a server restart', () => {
       subscription.on('message', (m) => received.push(m));
 
       // Let the followers read each head, so what is appended next is new.
-      await new Promise((r) => setTimeout(r, 500));
+      await waitForFollowersAtHead(first.port, fixture.sim);
       fixture.sim.append(20);
       await waitFor('first 20 per log', () => received.length === 20 * fixture.sim.logs.length);
       assert.equal(await first.proc.stop('SIGTERM'), 0);
@@ -48,14 +48,13 @@ describe('client library across a server restart', () => {
       assert.equal(event.gaps[0]!.serverRestarted, true);
       assert.equal(event.gaps[0]!.subscription, subscription.id);
 
-      const total = 45 * fixture.sim.logs.length;
-      await waitFor('every certificate', () => received.length >= total, 20_000);
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(received.length, total, 'nothing twice');
+      await waitFor('every certificate', () => received.length >= 45 * fixture.sim.logs.length, 20_000);
+      await appendEndMarkers(fixture.sim, [() => received]);
+      assert.equal(received.length, 46 * fixture.sim.logs.length, 'nothing twice');
       const byLog = indexesByLog(received);
       for (const log of fixture.sim.logs) {
         const url = log.urls.monitoringUrl;
-        assert.deepEqual(byLog.get(url), Array.from({ length: 45 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
+        assert.deepEqual(byLog.get(url), Array.from({ length: 46 }, (_, i) => 5 + i), `${log.slug}: every index once, in order`);
       }
     } finally {
       await client.close();

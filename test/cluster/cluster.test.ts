@@ -10,11 +10,13 @@ import { connect as connectClient } from '../../src/client/index.js';
 import { startClusterRole } from '../../src/app/cluster-roles.js';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { startNatsServer, skipWithoutNats, type NatsServer } from '../support/nats-server.js';
+import { startNatsServer, natsServer, type NatsServer } from '../support/nats-server.js';
 import { runCli, type CliProcess } from '../support/process.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
+import { appendEndMarkers } from '../support/serve-process.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
+import { skipWithout } from '../support/requirements.js';
 
 interface Update {
   message_type: string;
@@ -66,7 +68,7 @@ function assertExactlyOnceInOrder(got: Update[], expected: Set<string>, who: str
   for (let i = 1; i < got.length; i++) assert.equal(got[i]!.data.seq, got[i - 1]!.data.seq + 1, `${who}: seq order`);
 }
 
-describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 }, () => {
+describe('cluster on NATS JetStream', { skip: skipWithout(natsServer), timeout: 120_000 }, () => {
   let nats: NatsServer;
   let sim: Simulator;
   const ingesters: CliProcess[] = [];
@@ -102,14 +104,14 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     const clients = await Promise.all(edges.map((e) => connectRecording(`ws://127.0.0.1:${e.port}/full-stream`)));
     for (let batch = 0; batch < 6; batch++) {
       sim.append(40);
-      // Killed while the batch is being read and published.
+      // Real time on purpose: the kill lands while the batch is being read and published.
       if (batch === 3) setTimeout(() => void ingesters[0]!.stop('SIGKILL'), 120);
       await new Promise((r) => setTimeout(r, 300));
     }
+    assert.equal(expectedEntries().size, 6 * 40 * LOGS);
+    await waitFor('every entry on both edges', () => clients.every((c) => updates(c).length >= 6 * 40 * LOGS), 30_000);
+    await appendEndMarkers(sim, clients.map((c) => () => updates(c)), 30_000);
     const expected = expectedEntries();
-    assert.equal(expected.size, 6 * 40 * LOGS);
-    await waitFor('every entry on both edges', () => clients.every((c) => updates(c).length >= expected.size), 30_000);
-    await new Promise((r) => setTimeout(r, 500));
     clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
     // Each edge decides from the stream order: both mark the same repeats with the same seqs.
     const repeats = clients.map((c, i) => assertDuplicatesMarked(updates(c), `edge ${i}`));
@@ -130,12 +132,15 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     client.on('reconnect', (event) => reconnects.push(event.recovered));
     const subscription = await client.subscribe({ channel: 'domains-only' });
     subscription.on('message', (m) => got.push(m.seq));
+    // The other edge shows when entries logged while this one is down are in the stream.
+    const witness = await connectRecording(`ws://127.0.0.1:${edges[0]!.port}/domains-only`);
     sim.append(20);
     await waitFor('first batch', () => got.length >= 20 * LOGS, 20_000);
 
     assert.equal(await edges[1]!.proc.stop('SIGTERM'), 0, 'graceful exit');
     sim.append(20); // logged while the edge is down
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the second batch in the stream', () => witness.messages.filter((m) => (m as { message_type: string }).message_type === 'dns_entries').length >= 40 * LOGS, 20_000);
+    await witness.close();
     edges[1] = await startEdge(nats.url, sim.logListUrl);
     proxy.retarget(edges[1].port);
     sim.append(20);
@@ -160,10 +165,10 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
       .map((line) => JSON.parse(line) as { next: number; head: number });
     assert.ok(starts.length === LOGS && starts.every((st) => st.next < st.head), 'each log resumed from its saved cursor, behind the head');
     sim.append(10);
+    assert.equal(expectedEntries(from).size, 40 * LOGS);
+    await waitFor('the entries logged with no ingester, and the next ones', () => clients.every((c) => updates(c).length >= 40 * LOGS), 30_000);
+    await appendEndMarkers(sim, clients.map((c) => () => updates(c)), 30_000);
     const expected = expectedEntries(from);
-    assert.equal(expected.size, 40 * LOGS);
-    await waitFor('the entries logged with no ingester, and the next ones', () => clients.every((c) => updates(c).length >= expected.size), 30_000);
-    await new Promise((r) => setTimeout(r, 500));
     clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
     await Promise.all(clients.map((c) => c.close()));
   });
@@ -176,11 +181,11 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     const sizes = new Set(sim.logs.map((l) => l.size));
     const atHead = (logs: { next: number | null }[]): boolean => logs.length === LOGS && logs.every((log) => sizes.has(log.next ?? -1));
     // Ingesters post every 5 s and edges read every 5 s.
-    for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 250))) {
-      const perEdge = await Promise.all(edges.map(logsOn));
-      if (perEdge.every(atHead)) break;
-      assert.ok(Date.now() < deadline, `edges show ${JSON.stringify(perEdge)}`);
-    }
+    let perEdge: { name: string; next: number | null }[][] = [];
+    await waitForAsync('every edge to show every log at its head', async () => {
+      perEdge = await Promise.all(edges.map(logsOn));
+      return perEdge.every(atHead);
+    }, 30_000).catch((err: Error) => assert.fail(`${err.message}: edges show ${JSON.stringify(perEdge)}`));
   });
 
   it('runs ingest and edge in one process with --role all, on its own stream', async () => {
@@ -209,14 +214,12 @@ describe('cluster on NATS JetStream', { skip: skipWithoutNats, timeout: 120_000 
     const clients = await Promise.all(edges.map((e) => connectRecording(`ws://127.0.0.1:${e.port}/`)));
     const from = new Map(sim.logs.map((log) => [log.slug, log.size]));
     sim.append(20);
-    const restarted = nats.restart(1_000);
-    await new Promise((r) => setTimeout(r, 300));
-    sim.append(20); // read by the ingester while NATS is down: published once it is back
-    await restarted;
+    // Read by the ingester while NATS is down (for 1 s of real time): published once it is back.
+    await nats.restart(1_000, () => sim.append(20));
     sim.append(20);
+    await waitFor('every entry after the restart', () => clients.every((c) => updates(c).length >= expectedEntries(from).size), 60_000);
+    await appendEndMarkers(sim, clients.map((c) => () => updates(c)), 30_000);
     const expected = expectedEntries(from);
-    await waitFor('every entry after the restart', () => clients.every((c) => updates(c).length >= expected.size), 60_000);
-    await new Promise((r) => setTimeout(r, 500));
     clients.forEach((c, i) => assertExactlyOnceInOrder(updates(c), expected, `edge ${i}`));
     await Promise.all(clients.map((c) => c.close()));
   });

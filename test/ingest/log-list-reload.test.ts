@@ -6,10 +6,19 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Ingest } from '../../src/ingest/ingest.js';
 import { startSimulator } from '../../src/sim/simulator.js';
+import type { Logger } from '../../src/util/logger.js';
 import { waitFor } from '../support/wait.js';
 
 interface ListJson {
   operators: { logs: { state?: object }[]; tiled_logs?: { state?: object }[] }[];
+}
+
+const REFRESH_FAILED = 'log list refresh failed; keeping the current logs';
+
+/** A logger that keeps the warning messages: a failed refresh is only visible there. */
+function warningLogger(warnings: string[]): Logger {
+  const logger: Logger = { debug() {}, info() {}, warn: (_fields, msg) => void warnings.push(msg), error() {}, child: () => logger };
+  return logger;
 }
 
 describe('log list refresh', () => {
@@ -20,7 +29,9 @@ describe('log list refresh', () => {
     const full = (await (await fetch(sim.logListUrl)).json()) as ListJson;
     const withoutTiled: ListJson = { ...full, operators: full.operators.map((o) => ({ ...o, tiled_logs: [] })) };
     await writeFile(file, JSON.stringify(withoutTiled));
-    const ingest = new Ingest({ logList: file, stateDir: null, logListRefreshMs: 100, follower: { pollIntervalMs: 50 } });
+    const warnings: string[] = [];
+    const failedRefreshes = (): number => warnings.filter((m) => m === REFRESH_FAILED).length;
+    const ingest = new Ingest({ logList: file, stateDir: null, logListRefreshMs: 100, follower: { pollIntervalMs: 50 }, logger: warningLogger(warnings) });
     try {
       await ingest.start();
       assert.deepEqual(ingest.status().map((s) => s.api), ['rfc6962', 'rfc6962']);
@@ -35,9 +46,11 @@ describe('log list refresh', () => {
       await writeFile(file, JSON.stringify(retired));
       await waitFor('the retired log to be dropped', () => ingest.status().length === 2);
 
-      // A broken list keeps the current followers.
+      // A broken list keeps the current followers. Two failed refreshes after the write: at least
+      // one of them read the whole broken file (not one caught halfway through an earlier write).
       await writeFile(file, '{"operators": "nope"}');
-      await new Promise((r) => setTimeout(r, 300));
+      const failedBefore = failedRefreshes();
+      await waitFor('refreshes of the broken list', () => failedRefreshes() >= failedBefore + 2);
       assert.equal(ingest.status().length, 2);
     } finally {
       await ingest.stop();

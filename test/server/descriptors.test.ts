@@ -4,7 +4,6 @@
  * serving the connections it has, and accepts again once descriptors are free.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { runCli } from '../support/process.js';
@@ -12,10 +11,10 @@ import { simulatorWithStateDir } from '../support/serve-process.js';
 import { freePort } from '../support/free-port.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
+import { fileRequirement, skipWithout } from '../support/requirements.js';
 
 const PRLIMIT = '/usr/bin/prlimit';
-const skip = existsSync(PRLIMIT) ? false : `${PRLIMIT} (util-linux) is not installed: cannot give the server a low descriptor limit`;
-if (skip) console.log(`# skipping the descriptor exhaustion test: ${skip}`);
+const skip = skipWithout(fileRequirement(PRLIMIT, `${PRLIMIT} (util-linux) not installed: cannot give the server a low descriptor limit`));
 
 const domains = (client: RecordingClient): string[][] =>
   client.messages.filter((m) => (m as { message_type: string }).message_type === 'dns_entries').map((m) => (m as { data: string[] }).data);

@@ -69,6 +69,7 @@ describe('filter budget', () => {
       for (let r = 0; r < rounds; r++) {
         attackers.forEach((a, c) => a.socket.send(JSON.stringify({ type: 'subscribe', id: `s${r % 4}`, keywords: churnKeywords(c, r) })));
         if (r % 4 === 3) await assertHonestServed();
+        // Paced on purpose: the budget under test refills with time.
         await new Promise((resolve) => setTimeout(resolve, 1000 / 16));
       }
       const sent = rounds * attackers.length;

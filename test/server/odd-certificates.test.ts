@@ -11,11 +11,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { SimCertificate } from '../../src/sim/types.js';
 import { parseCertificate, readPemCertificates, type CertFieldIssue } from '../../src/x509/index.js';
-import { cryptographyVectorsDir, skipWithoutVectors } from '../support/cryptography-vectors.js';
-import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
+import { cryptographyVectorsDir, cryptographyVectors } from '../support/cryptography-vectors.js';
+import { fixturePath, sharedFixtures } from '../support/fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
+import { skipWithout } from '../support/requirements.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,7 +66,10 @@ function onTheWire(value: unknown): Json {
   return JSON.parse(JSON.stringify(value)) as Json;
 }
 
-describe('odd certificates end to end', { skip: skipWithoutFixtures }, () => {
+/** Without the vectors the suite runs on the shared fixtures' odd certificates only. */
+const withoutVectors = skipWithout(cryptographyVectors);
+
+describe('odd certificates end to end', { skip: skipWithout(sharedFixtures) }, () => {
   let stack: Stack;
   let odds: Odd[];
   /** The chain logged with the second certificate: the EC-ACC root (negative serial) and the one with a bad time. */
@@ -73,7 +77,7 @@ describe('odd certificates end to end', { skip: skipWithoutFixtures }, () => {
   const clients: Record<string, RecordingClient> = {};
 
   before(async () => {
-    odds = [...fixtureOdds(), ...(skipWithoutVectors ? [] : vectorOdds())];
+    odds = [...fixtureOdds(), ...(withoutVectors ? [] : vectorOdds())];
     oddChain = [odds[0]!.der, odds[2]!.der];
     stack = await startStack({ seed: 'odd-certificates' });
     for (const path of ['/', '/full-stream', '/domains-only']) clients[path] = await connectRecording(`ws://${stack.base}${path}`);
@@ -95,7 +99,6 @@ describe('odd certificates end to end', { skip: skipWithoutFixtures }, () => {
   });
 
   it('uses certificates OpenSSL reads, but for the one with invalid UTF-8 in a name (OpenSSL 3 refuses it)', () => {
-    if (skipWithoutVectors) console.log(`# only the shared fixtures' odd certificates: ${skipWithoutVectors}`);
     for (const { label, der } of odds) {
       if (label === 'invalid UTF-8 in streetAddress') assert.throws(() => new X509Certificate(der), label);
       else assert.doesNotThrow(() => new X509Certificate(der), label);

@@ -65,6 +65,7 @@ describe('replay budget', () => {
     const storm = (async () => {
       while (storming) {
         for (const a of attackers) a.socket.send(JSON.stringify({ type: 'subscribe', id: 'storm', keywords: ['never-matches-zq'], since }));
+        // Paced: a storm that lasts while the honest client resumes, under the message rate limit.
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();

@@ -67,16 +67,16 @@ describe('resume with since', () => {
     const resumed = await replyTo(second, { type: 'subscribe', id: 'bulk', keywords: ['bulk'], since: { seq: from, epoch: sub.epoch } });
     assert.equal(resumed.recovered, true);
     // Live events arrive while the replay is still running.
-    stack.appendNamed(Array.from({ length: 300 }, (_, i) => [`m${i}.bulk.example`]));
-    await waitFor('600 entries', () => entries(second).length >= 600, 20_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // A last live certificate marks the end: once it is here, everything before it in seq order is too.
+    stack.appendNamed([...Array.from({ length: 300 }, (_, i) => [`m${i}.bulk.example`]), ['end.bulk.example']]);
+    await waitFor('the end marker', () => entries(second).some((m) => (m.data as string[])[0] === 'end.bulk.example'), 20_000);
     const seqs = entries(second).map((m) => m.seq as number);
-    assert.equal(seqs.length, 600);
+    assert.equal(seqs.length, 601);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in seq order');
-    assert.equal(new Set(seqs).size, 600, 'no duplicates');
+    assert.equal(new Set(seqs).size, 601, 'no duplicates');
     assert.deepEqual(
       entries(second).map((m) => (m.data as string[])[0]),
-      [...Array.from({ length: 300 }, (_, i) => `n${i}.bulk.example`), ...Array.from({ length: 300 }, (_, i) => `m${i}.bulk.example`)],
+      [...Array.from({ length: 300 }, (_, i) => `n${i}.bulk.example`), ...Array.from({ length: 300 }, (_, i) => `m${i}.bulk.example`), 'end.bulk.example'],
     );
     await second.close();
   });

@@ -8,8 +8,9 @@ import { decodeRfc6962Entry } from '../../src/ct/leaf.js';
 import { CertFactory } from '../../src/sim/cert-factory.js';
 import { loadCertificatesDir } from '../../src/sim/cert-dir.js';
 import { startSimulator } from '../../src/sim/simulator.js';
-import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
+import { fixturePath, sharedFixtures } from '../support/fixtures.js';
 import { getJson } from './http-client.js';
+import { skipWithout } from '../support/requirements.js';
 
 const pem = (der: Uint8Array): string => new X509Certificate(der).toString();
 
@@ -46,7 +47,7 @@ void describe('--certs-dir loader', () => {
     }
   });
 
-  void it('loads the shared real-certificate fixtures and serves them', { skip: skipWithoutFixtures }, async () => {
+  void it('loads the shared real-certificate fixtures and serves them', { skip: skipWithout(sharedFixtures) }, async () => {
     const loaded = await loadCertificatesDir(fixturePath('certs'));
     assert.ok(loaded.certificates.length >= 10, `${loaded.certificates.length} certificates`);
     const github = loaded.certificates.find((c) => {

@@ -8,6 +8,7 @@ import { createRng } from '../../src/sim/rng.js';
 import type { SimLog } from '../../src/sim/sim-log.js';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import { getJson, httpRequest } from './http-client.js';
+import { waitFor } from '../support/wait.js';
 
 interface Entries {
   entries: { leaf_input: string; extra_data: string }[];
@@ -92,9 +93,10 @@ void describe('simulator: fault injection', () => {
     await assert.rejects(httpRequest(`${tiled.urls.monitoringUrl}checkpoint`, { timeoutMs: 300 }), /client timeout/);
     // a hanging request in flight must not keep close() waiting
     const other = await startSimulator({ rfc6962Logs: 1, tiledLogs: 0, factory: sim.factory });
-    other.setFaults('*', { hang: {} });
+    other.setFaults('*', { hang: { count: 1 } });
     const pending = httpRequest(`${other.logs[0]!.urls.url}ct/v1/get-sth`).catch((err: unknown) => err);
-    await new Promise((r) => setTimeout(r, 50));
+    // The one counted hang is used up once the request is at the server and hanging.
+    await waitFor('the request to hang', () => (other.logs[0]!.faults.describe().hang as { exhausted?: boolean }).exhausted === true);
     await other.close();
     assert.ok((await pending) instanceof Error);
   });

@@ -7,6 +7,7 @@ import { leafHash, MerkleTree } from '../../src/ct/merkle.js';
 import { getEntriesRange } from '../../src/sim/rfc6962-api.js';
 import { startSimulator, type Simulator } from '../../src/sim/simulator.js';
 import { getJson, httpRequest } from './http-client.js';
+import { waitFor } from '../support/wait.js';
 
 interface LogListV3 {
   version: string;
@@ -208,16 +209,36 @@ void describe('simulator: log list and RFC 6962 logs', () => {
 });
 
 void describe('simulator: timed growth', () => {
-  void it('grows at the configured rate and publishes STHs on its interval', async () => {
-    const sim = await startSimulator({ rfc6962Logs: 2, tiledLogs: 1, rate: 300, sthIntervalMs: 200, checkpointIntervalMs: 200, seed: 'growth' });
+  void it('grows at the configured rate and publishes tree heads on their interval', async () => {
+    // The growth timer reads this clock: the test steps it, so counts are exact, not a time window.
+    let clock = Date.now();
+    const sim = await startSimulator({ rfc6962Logs: 2, tiledLogs: 1, rate: 300, sthIntervalMs: 200, checkpointIntervalMs: 200, seed: 'growth', now: () => clock });
+    const sizes = (): number[] => sim.logs.map((l) => l.size);
+    /** After `seconds` of growth each of the 3 equally weighted logs holds 100/s, give or take its carried fraction. */
+    const assertGrown = (seconds: number): void => {
+      const [first, ...rest] = sizes();
+      assert.ok(rest.every((n) => n === first), `equal shares: ${sizes().join(', ')}`);
+      assert.ok(Math.abs(first! - 100 * seconds) < 1, `${first} entries per log after ${seconds} s at 100/s`);
+    };
     try {
-      await new Promise((r) => setTimeout(r, 1000));
-      const total = sim.logs.reduce((sum, l) => sum + l.size, 0);
-      assert.ok(total > 150 && total < 450, `grew ${total} entries in ~1 s at 300/s`);
-      for (const log of sim.logs) {
-        assert.ok(log.publishedSize > 0, `${log.slug} published`);
-        assert.ok(log.publishedSize <= log.size);
-      }
+      assert.deepEqual(sizes(), sim.logs.map(() => 0), 'a frozen clock grows nothing');
+      clock += 1000;
+      await waitFor('the next growth tick', () => sim.growth.appended > 0);
+      assertGrown(1);
+      assert.equal(sim.growth.dropped, 0);
+      for (const log of sim.logs) assert.equal(log.publishedSize, log.size, `${log.slug} published at once (its interval had passed)`);
+
+      // 100 ms later: entries are added, but the 200 ms interval holds the tree heads back.
+      const published = sim.logs.map((l) => l.publishedSize);
+      const grown = sim.growth.appended;
+      clock += 100;
+      await waitFor('growth after 100 ms', () => sim.growth.appended > grown);
+      assertGrown(1.1);
+      assert.deepEqual(sim.logs.map((l) => l.publishedSize), published, 'no tree head before the interval');
+
+      clock += 100;
+      await waitFor('the tree heads due after 200 ms', () => sim.logs.every((l) => l.publishedSize === l.size));
+      assertGrown(1.2);
     } finally {
       await sim.close();
     }

@@ -1,11 +1,12 @@
 /**
  * Debian's python3-cryptography-vectors package: pyca/cryptography's X.509 test certificates
  * (PKITS, odd and broken real-world certificates). `.ci/run` installs it; tests that use it skip
- * with this message when it is absent. Override the folder with CERTSTREAM_CRYPTOGRAPHY_VECTORS.
+ * (skipWithout(cryptographyVectors)) when it is absent. Override the folder with CERTSTREAM_CRYPTOGRAPHY_VECTORS.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPemCertificates } from '../../src/x509/pem.js';
+import type { Requirement } from './requirements.js';
 
 const DEFAULT_DIR = '/usr/lib/python3/dist-packages/cryptography_vectors/x509';
 
@@ -15,10 +16,10 @@ export const cryptographyVectorsDir: string | null = (() => {
   return existsSync(dir) ? dir : null;
 })();
 
-/** `skip` option for node:test: false when the vectors exist, else a message saying why. */
-export const skipWithoutVectors: string | false = cryptographyVectorsDir
-  ? false
-  : `python3-cryptography-vectors not installed (${DEFAULT_DIR}): its certificates are skipped (apt-get install python3-cryptography-vectors)`;
+/** For skipWithout(): the suites that read the vectors need the package. */
+export const cryptographyVectors: Requirement = {
+  missing: cryptographyVectorsDir ? false : `python3-cryptography-vectors not installed (${DEFAULT_DIR}; apt-get install python3-cryptography-vectors)`,
+};
 
 export interface VectorCert {
   /** Path under x509/, with "#n" for the n-th PEM block. */
@@ -31,7 +32,7 @@ export interface VectorCert {
  * OCSP messages, which OpenSSL rejects as certificates too) and every CERTIFICATE block of .pem files.
  */
 export function cryptographyVectorCerts(): VectorCert[] {
-  if (!cryptographyVectorsDir) throw new Error(String(skipWithoutVectors));
+  if (!cryptographyVectorsDir) throw new Error(String(cryptographyVectors.missing));
   const root = cryptographyVectorsDir;
   const out: VectorCert[] = [];
   const walk = (dir: string): void => {

@@ -1,10 +1,11 @@
 /**
  * Locates the shared real-CT fixtures (`../shared/fixtures` beside the project). They exist in CI
- * but not in a user's clone, so tests that need them skip with this message when absent.
+ * but not in a user's clone, so tests that need them skip (skipWithout(sharedFixtures)) when absent.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Requirement } from './requirements.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -14,14 +15,14 @@ export const sharedFixturesDir: string | null = (() => {
   return existsSync(dir) ? dir : null;
 })();
 
-/** `skip` option for node:test: false when fixtures exist, else a message saying why. */
-export const skipWithoutFixtures: string | false = sharedFixturesDir
-  ? false
-  : 'shared fixtures not found (../shared/fixtures): real-CT-data tests skipped';
+/** For skipWithout(): the real-CT-data suites need the fixtures. */
+export const sharedFixtures: Requirement = {
+  missing: sharedFixturesDir ? false : 'shared fixtures not found (../shared/fixtures beside the project, or CERTSTREAM_SHARED_FIXTURES)',
+};
 
-/** Path inside the shared fixtures; only call from tests guarded by skipWithoutFixtures. */
+/** Path inside the shared fixtures; only call from tests skipped without sharedFixtures. */
 export function fixturePath(...parts: string[]): string {
-  if (!sharedFixturesDir) throw new Error(String(skipWithoutFixtures));
+  if (!sharedFixturesDir) throw new Error(String(sharedFixtures.missing));
   return join(sharedFixturesDir, ...parts);
 }
 

@@ -7,20 +7,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import type { Requirement } from './requirements.js';
 
 const BINARY = 'nats-server';
 
-/** A skip reason when nats-server is not installed, else false. */
-export const skipWithoutNats: string | false =
-  spawnSync(BINARY, ['--version'], { stdio: 'ignore' }).status === 0
-    ? false
-    : 'nats-server is not installed (Debian: apt-get install nats-server; .ci/run installs it)';
+/** For skipWithout(): the cluster suites need a nats-server binary. */
+export const natsServer: Requirement = {
+  missing:
+    spawnSync(BINARY, ['--version'], { stdio: 'ignore' }).status === 0
+      ? false
+      : 'nats-server not installed (Debian: apt-get install nats-server; .ci/run installs it)',
+};
 
 export interface NatsServer {
   url: string;
   readonly pid: number;
-  /** Stops the server and starts it again on the same port and store, after `downMs`. */
-  restart(downMs?: number): Promise<void>;
+  /** Stops the server and starts it again on the same port and store, `downMs` later; `whileDown` runs once it is down. */
+  restart(downMs?: number, whileDown?: () => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,8 +67,10 @@ export async function startNatsServer({ jetstream = true, timeoutMs = 10_000 } =
     get pid() {
       return child.pid!;
     },
-    async restart(downMs = 0) {
+    async restart(downMs = 0, whileDown?: () => void) {
       await terminate(child);
+      whileDown?.();
+      // A real outage: clients must notice it and retry.
       await new Promise((r) => setTimeout(r, downMs));
       child = await launch(port, store, timeoutMs, jetstream);
     },

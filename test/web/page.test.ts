@@ -4,7 +4,7 @@
  * still, the per-log table fills, and a screenshot is taken.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,9 +16,10 @@ import { HttpSender } from '../../src/server/http-response.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor, waitForAsync } from '../support/wait.js';
+import { fileRequirement, skipWithout } from '../support/requirements.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found (CI installs Debian's chromium)`;
+const skip = skipWithout(fileRequirement(CHROMIUM, `${CHROMIUM} not found (Debian: apt-get install chromium; .ci/run installs it)`));
 
 /** A word no simulated name contains, so only the certificates this test logs match it. */
 const KEYWORD = 'zqxpagetest';

@@ -24,7 +24,7 @@ export function ascii(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'latin1'));
 }
 
-/** OBJECT IDENTIFIER element (the encoder is the module's own; der.test.ts checks it against known bytes). */
+/** OBJECT IDENTIFIER element (the encoder is the module's own; der.unit.test.ts checks it against known bytes). */
 export function oid(dotted: string): Uint8Array {
   return tlv(0x06, encodeOid(dotted));
 }

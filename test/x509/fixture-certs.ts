@@ -79,7 +79,7 @@ export function allFixtureCerts(): FixtureCert[] {
   return out;
 }
 
-/** The fixture certificates parseCertificate accepts, with their parse (fixtures.test.ts accounts for the rest). */
+/** The fixture certificates parseCertificate accepts, with their parse (fixtures.unit.test.ts accounts for the rest). */
 export function parsableFixtureCerts(): ParsedFixtureCert[] {
   return allFixtureCerts().flatMap((fixture) => {
     try {

@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCertificate, type CertStreamCert } from '../../src/x509/index.js';
-import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
+import { fixturePath, sharedFixtures } from '../support/fixtures.js';
 import { danadjsEntry } from './fixture-certs.js';
+import { skipWithout } from '../support/requirements.js';
 
 interface SampleCert {
   extensions: Record<string, string>;
@@ -43,7 +44,7 @@ function assertPoliciesMatchOriginal(ours: string, theirs: string, label: string
   for (const line of extraLines) assert.match(line, /^Policy: [0-9.]+$/, `${label}: unexpected extra policy line`);
 }
 
-describe('x509 vs the original CertStream message', { skip: skipWithoutFixtures }, () => {
+describe('x509 vs the original CertStream message', { skip: skipWithout(sharedFixtures) }, () => {
   it('has the two chain certificates the sample shows', () => {
     const { chain } = danadjsEntry();
     const sample = loadSample();
@@ -95,7 +96,7 @@ const LEAF_EXTENSION_FORMATS: Record<string, RegExp> = {
   subjectKeyIdentifier: /^[0-9A-F]{2}(?::[0-9A-F]{2})*$/,
 };
 
-describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sample leaf)', { skip: skipWithoutFixtures }, () => {
+describe('x509 leaf formats (danadjs.ch, issued by the same CA as the sample leaf)', { skip: skipWithout(sharedFixtures) }, () => {
   function parsedLeaf(): { ours: CertStreamCert; der: Uint8Array } {
     const der = danadjsEntry().leaf;
     return { ours: parseCertificate(der), der };

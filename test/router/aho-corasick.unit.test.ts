@@ -175,6 +175,7 @@ describe('TermIndex in background mode, under churn', () => {
         const live = [...refs.keys()].filter((id) => text.includes(held.get(id)!)).sort((a, b) => a - b);
         assert.deepEqual(found(index, text).filter((id) => refs.has(id)), live, `round ${round}`);
       }
+      // A real yield of 0-2 ms: background build slices run between rounds, landing at varied points.
       await new Promise((resolve) => setTimeout(resolve, round % 3));
     }
     await waitFor('builds installed', () => index.stats().pendingTerms === 0, 30_000);

@@ -18,7 +18,8 @@ import { leafHash, MerkleTree } from '../../src/ct/merkle.js';
 import { signTreeHead, verifyTreeHead } from '../../src/ct/sth.js';
 import { dataTilePath, parseTileIndexPath, tileIndexPath } from '../../src/ct/tile-path.js';
 import { DecodeError } from '../../src/ct/tls.js';
-import { fixturePath, readFixture, skipWithoutFixtures } from '../support/fixtures.js';
+import { fixturePath, readFixture, sharedFixtures } from '../support/fixtures.js';
+import { skipWithout } from '../support/requirements.js';
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
 
@@ -37,7 +38,7 @@ function logKey(listFile: string, urlPart: string): Buffer {
   throw new Error(`no log ${urlPart} in ${listFile}`);
 }
 
-describe('RFC 6962 entries (real data)', { skip: skipWithoutFixtures }, () => {
+describe('RFC 6962 entries (real data)', { skip: skipWithout(sharedFixtures) }, () => {
   it('decodes the Argon2025h2 precert entry with its chain', () => {
     const body = JSON.parse(readFixture('rfc6962/argon2025h2/get-entries_912557348.json').toString()) as GetEntries;
     const item = body.entries[0]!;
@@ -92,7 +93,7 @@ describe('RFC 6962 entries (real data)', { skip: skipWithoutFixtures }, () => {
   });
 });
 
-describe('static-ct-api data (real data)', { skip: skipWithoutFixtures }, () => {
+describe('static-ct-api data (real data)', { skip: skipWithout(sharedFixtures) }, () => {
   it('decodes navigli data tiles; leaf hashes match tile/0 and the leaf_index extension counts up', () => {
     for (const n of [0, 1]) {
       const name = tileIndexPath(n);

@@ -6,8 +6,9 @@ import { X509Certificate } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CertParseError, parseCertificate, type CertParseErrorReason } from '../../src/x509/index.js';
-import { skipWithoutFixtures } from '../support/fixtures.js';
+import { sharedFixtures } from '../support/fixtures.js';
 import { allFixtureCerts, certsDirectoryBlobs } from './fixture-certs.js';
+import { skipWithout } from '../support/requirements.js';
 
 /** certs/ blobs that must be rejected: each is one OpenSSL rejects too (checked below). */
 const EXPECTED_FAILURES: Record<string, { reason: CertParseErrorReason; why: string }> = {
@@ -25,7 +26,7 @@ const EXPECTED_FAILURES: Record<string, { reason: CertParseErrorReason; why: str
   },
 };
 
-describe('x509 fixtures: certs/ directory', { skip: skipWithoutFixtures }, () => {
+describe('x509 fixtures: certs/ directory', { skip: skipWithout(sharedFixtures) }, () => {
   it('has the 40 certificate blobs PROVENANCE.md counts', () => {
     assert.equal(certsDirectoryBlobs().length, 40);
   });
@@ -51,7 +52,7 @@ describe('x509 fixtures: certs/ directory', { skip: skipWithoutFixtures }, () =>
   });
 });
 
-describe('x509 fixtures: certificates embedded in CT data', { skip: skipWithoutFixtures }, () => {
+describe('x509 fixtures: certificates embedded in CT data', { skip: skipWithout(sharedFixtures) }, () => {
   it('parses all of them, the negative-serial EC-ACC root among the accepted roots included', () => {
     const embedded = allFixtureCerts().filter((c) => !c.label.startsWith('certs/'));
     assert.ok(embedded.length > 1100, `expected the roots and tile precertificates, got ${embedded.length}`);

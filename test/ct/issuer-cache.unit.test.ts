@@ -9,10 +9,11 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { httpGet, TransportError } from '../../src/ct/http.js';
 import { IssuerCache, MAX_ISSUER_BYTES } from '../../src/ct/issuer-cache.js';
-import { skipWithoutFixtures } from '../support/fixtures.js';
+import { sharedFixtures } from '../support/fixtures.js';
 import { danadjsEntry } from '../x509/fixture-certs.js';
+import { skipWithout } from '../support/requirements.js';
 
-describe('issuer cache', { skip: skipWithoutFixtures }, () => {
+describe('issuer cache', { skip: skipWithout(sharedFixtures) }, () => {
   /** A fetch that counts its calls. */
   function counted(der: Uint8Array): { fetch: () => Promise<Uint8Array>; calls: () => number } {
     let calls = 0;

@@ -7,15 +7,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CertParseError, parseCertificate, type CertFieldIssue, type CertParseErrorReason } from '../../src/x509/index.js';
-import { skipWithoutFixtures } from '../support/fixtures.js';
+import { sharedFixtures } from '../support/fixtures.js';
 import { createRng } from '../../src/sim/rng.js';
 import { mutate, mutationSeeds as seeds } from './mutate.js';
+import { skipWithout } from '../support/requirements.js';
 
 const ITERATIONS = 30000;
 
 const REASONS: ReadonlySet<CertParseErrorReason> = new Set(['der', 'structure', 'integer', 'oid', 'string', 'time', 'extension', 'pem']);
 
-describe('x509 mutation robustness', { skip: skipWithoutFixtures, timeout: 120_000 }, () => {
+describe('x509 mutation robustness', { skip: skipWithout(sharedFixtures), timeout: 120_000 }, () => {
   it(`survives ${ITERATIONS} corrupted certificates with only CertParseError`, () => {
     const corpus = seeds();
     assert.ok(corpus.length > 40, `only ${corpus.length} seed certificates`);

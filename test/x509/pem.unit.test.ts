@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CertParseError, readPemCertificates } from '../../src/x509/index.js';
-import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
+import { fixturePath, sharedFixtures } from '../support/fixtures.js';
+import { skipWithout } from '../support/requirements.js';
 
 const BODY = 'MAMCAQE='; // DER 30 03 02 01 01
 const block = (body: string): string => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
@@ -34,7 +35,7 @@ describe('readPemCertificates', () => {
     assert.throws(() => readPemCertificates(`-----BEGIN CERTIFICATE-----\n${block(BODY)}`), isPemError);
   });
 
-  it('reads the fixtures that begin with an OpenSSL text dump, as OpenSSL does', { skip: skipWithoutFixtures }, () => {
+  it('reads the fixtures that begin with an OpenSSL text dump, as OpenSSL does', { skip: skipWithout(sharedFixtures) }, () => {
     const dir = fixturePath('certs', 'google-certificate-transparency');
     let compared = 0;
     for (const file of readdirSync(dir).filter((name) => name.endsWith('.pem'))) {
@@ -47,7 +48,7 @@ describe('readPemCertificates', () => {
         // OpenSSL's PEM reader also skips leading text and takes the first block.
         openssl = new X509Certificate(bytes);
       } catch {
-        continue; // the deliberately broken fixtures; fixtures.test.ts covers them
+        continue; // the deliberately broken fixtures; fixtures.unit.test.ts covers them
       }
       assert.deepEqual(Buffer.from(first), openssl.raw, file);
       compared++;

@@ -167,13 +167,12 @@ void describe('certificate factory', () => {
     assert.equal(a.issue().serialHex, b.issue().serialHex);
   });
 
-  void it('issues thousands of certificates per second', () => {
-    for (let i = 0; i < 100; i++) factory.issue();
+  // Its speed is the benchmarks' business (performance is never asserted in tests): here, that a
+  // long run of certificates stays distinct.
+  void it('issues thousands of distinct certificates', () => {
     const n = 2000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) factory.issue();
-    const ms = (performance.now() - t0) / n;
-    console.log(`# cert factory: ${ms.toFixed(3)} ms/cert = ${Math.round(1000 / ms)} certs/s (70% precert mix)`);
-    assert.ok(ms < 2, `${ms} ms per certificate`);
+    const issued = Array.from({ length: n }, () => factory.issue());
+    assert.equal(new Set(issued.map((c) => c.serialHex)).size, n, 'distinct serials');
+    assert.equal(new Set(issued.map((c) => Buffer.from(c.der).toString('base64'))).size, n, 'distinct DER');
   });
 });

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CertCache, CertParseError, parseCertificate } from '../../src/x509/index.js';
 import { parsedCertBytes } from '../../src/x509/cert-cache.js';
-import { skipWithoutFixtures } from '../support/fixtures.js';
+import { sharedFixtures } from '../support/fixtures.js';
 import { danadjsEntry } from './fixture-certs.js';
+import { skipWithout } from '../support/requirements.js';
 
-describe('CertCache', { skip: skipWithoutFixtures }, () => {
+describe('CertCache', { skip: skipWithout(sharedFixtures) }, () => {
   it('parses once per distinct DER and returns the same frozen object on hits', () => {
     const { leaf, chain } = danadjsEntry();
     const cache = new CertCache(10);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { connectLean, FrameReader, scanSeqAndSeen } from '../../bench/load/lean-ws.js';
+import { waitFor } from '../support/wait.js';
 
 /** A server frame (unmasked) with the given FIN bit, opcode and payload, in the shortest length form. */
 function serverFrame(fin: boolean, opcode: number, payload: Buffer): Buffer {
@@ -82,7 +83,7 @@ describe('lean WebSocket client', () => {
       }).then((socket) => socket?.send('hello'));
     });
     assert.equal(await pong, 'p1');
-    while (messages.length < 2) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the payload and the echo', () => messages.length >= 2);
     assert.deepEqual(messages, ['x'.repeat(200), 'echo hello']);
     for (const ws of server.clients) ws.close(4008, 'backpressure');
     await closed;

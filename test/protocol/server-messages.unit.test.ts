@@ -23,7 +23,8 @@ import {
 } from '../../src/protocol/server-messages.js';
 import * as wire from '../../src/protocol/wire.js';
 import { simulatedEvent } from '../support/events.js';
-import { fixturePath, skipWithoutFixtures } from '../support/fixtures.js';
+import { fixturePath, sharedFixtures } from '../support/fixtures.js';
+import { skipWithout } from '../support/requirements.js';
 
 function json(text: string): unknown {
   return JSON.parse(text) as unknown;
@@ -120,7 +121,7 @@ describe('server messages: schemas match what the server sends', () => {
   });
 });
 
-describe('server messages vs the original CertStream sample', { skip: skipWithoutFixtures }, () => {
+describe('server messages vs the original CertStream sample', { skip: skipWithout(sharedFixtures) }, () => {
   const sample = (): unknown => json(readFileSync(fixturePath('certstream', 'calidog-example-certificate_update.json'), 'utf8'));
 
   it('has the original shape: only certstream-ts additions are missing from the sample', () => {

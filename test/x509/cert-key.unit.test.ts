@@ -11,8 +11,9 @@ import { entryCertKey } from '../../src/ingest/event.js';
 import { CertFactory } from '../../src/sim/cert-factory.js';
 import { certificateKey, tbsCertificateKey } from '../../src/x509/cert-key.js';
 import { CertParseError, readPemCertificates } from '../../src/x509/index.js';
-import { readFixture, skipWithoutFixtures } from '../support/fixtures.js';
+import { readFixture, sharedFixtures } from '../support/fixtures.js';
 import { oid, TAG, tlv, type Bytes } from './der-builder.js';
+import { skipWithout } from '../support/requirements.js';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const hexKey = (key: Buffer): string => key.toString('hex');
@@ -40,7 +41,7 @@ function certificate(tbsDer: Uint8Array): Uint8Array {
 }
 
 describe('certificate key', () => {
-  it('a real precertificate, its log entry and its final certificate share one key', { skip: skipWithoutFixtures }, () => {
+  it('a real precertificate, its log entry and its final certificate share one key', { skip: skipWithout(sharedFixtures) }, () => {
     const precert = readPemCertificates(readFixture('certs', 'luct', 'google-precert.pem').toString())[0]!;
     const final = readPemCertificates(readFixture('certs', 'luct', 'google-chain.pem').toString())[0]!;
     const response = JSON.parse(readFixture('rfc6962', 'argon2025h2', 'get-entries_912557348.json').toString()) as {
@@ -56,7 +57,7 @@ describe('certificate key', () => {
     assert.equal(hexKey(certificateKey(final)), key);
   });
 
-  it('is SHA-256 of the precert TBS that pyca/cryptography derived from a final certificate', { skip: skipWithoutFixtures }, () => {
+  it('is SHA-256 of the precert TBS that pyca/cryptography derived from a final certificate', { skip: skipWithout(sharedFixtures) }, () => {
     const final = readPemCertificates(readFixture('certs', 'pyca-cryptography', 'cryptography-scts.pem').toString())[0]!;
     const tbsDer = readFixture('certs', 'pyca-cryptography', 'cryptography-scts-tbs-precert.der');
     assert.equal(hexKey(certificateKey(final)), sha256(tbsDer));

@@ -1,6 +1,6 @@
 /**
  * Extension values against pkijs, an independent ASN.1 decoder, over every fixture certificate
- * both parsers accept. OpenSSL (openssl.test.ts) does not expose key identifiers, key usage,
+ * both parsers accept. OpenSSL (openssl.unit.test.ts) does not expose key identifiers, key usage,
  * policies or CRL distribution points through node:crypto; pkijs does.
  */
 import assert from 'node:assert/strict';
@@ -8,8 +8,9 @@ import { describe, it } from 'node:test';
 import * as pkijs from 'pkijs';
 import type * as asn1js from 'asn1js';
 import type { CertStreamCert } from '../../src/x509/index.js';
-import { skipWithoutFixtures } from '../support/fixtures.js';
+import { sharedFixtures } from '../support/fixtures.js';
 import { parsableFixtureCerts } from './fixture-certs.js';
+import { skipWithout } from '../support/requirements.js';
 
 interface Pair {
   readonly label: string;
@@ -85,8 +86,8 @@ function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | unde
   return cert.extensions?.find((e) => e.extnID === oid);
 }
 
-describe('x509 extensions vs pkijs', { skip: skipWithoutFixtures }, () => {
-  const pairs = skipWithoutFixtures ? [] : comparablePairs();
+describe('x509 extensions vs pkijs', { skip: skipWithout(sharedFixtures) }, () => {
+  const pairs = sharedFixtures.missing ? [] : comparablePairs();
 
   it('compares most of the corpus', () => {
     assert.ok(pairs.length > 1100, `pkijs and we both parsed only ${pairs.length}`);

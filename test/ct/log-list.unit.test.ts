@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLogList, LogListError, selectLogs } from '../../src/ct/log-list.js';
-import { fixturePath, readFixture, skipWithoutFixtures } from '../support/fixtures.js';
+import { fixturePath, readFixture, sharedFixtures } from '../support/fixtures.js';
+import { skipWithout } from '../support/requirements.js';
 
 const key = Buffer.from('not a real key').toString('base64');
 
@@ -77,7 +78,7 @@ describe('log list selection', () => {
   });
 });
 
-describe('real log lists', { skip: skipWithoutFixtures }, () => {
+describe('real log lists', { skip: skipWithout(sharedFixtures) }, () => {
   it('selects the followed logs of log_list.json v80.14', async () => {
     const logs = await loadLogList(fixturePath('loglist/log_list.json'));
     const json = JSON.parse(readFixture('loglist/log_list.json').toString()) as {

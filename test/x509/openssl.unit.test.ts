@@ -18,10 +18,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CertParseError, parseCertificate, type CertStreamCert, type CertStreamName } from '../../src/x509/index.js';
 import { createRng } from '../../src/sim/rng.js';
-import { cryptographyVectorCerts, skipWithoutVectors } from '../support/cryptography-vectors.js';
-import { skipWithoutFixtures } from '../support/fixtures.js';
+import { cryptographyVectorCerts, cryptographyVectors } from '../support/cryptography-vectors.js';
+import { sharedFixtures } from '../support/fixtures.js';
 import { allFixtureCerts, type FixtureCert } from './fixture-certs.js';
 import { mutate, mutationSeeds } from './mutate.js';
+import { skipWithout } from '../support/requirements.js';
 
 interface Pair {
   readonly label: string;
@@ -240,17 +241,17 @@ function differential(certs: () => FixtureCert[], minimum: number, minimumWithSa
   });
 }
 
-describe('x509 vs OpenSSL: shared fixtures', { skip: skipWithoutFixtures }, () => {
+describe('x509 vs OpenSSL: shared fixtures', { skip: skipWithout(sharedFixtures) }, () => {
   differential(allFixtureCerts, 1200, 500);
 });
 
-describe('x509 vs OpenSSL: python3-cryptography-vectors', { skip: skipWithoutVectors }, () => {
+describe('x509 vs OpenSSL: python3-cryptography-vectors', { skip: skipWithout(cryptographyVectors) }, () => {
   differential(cryptographyVectorCerts, 400, 30);
 });
 
 const MUTANTS = 4000;
 
-describe('x509 vs OpenSSL: mutated certificates', { skip: skipWithoutFixtures, timeout: 120_000 }, () => {
+describe('x509 vs OpenSSL: mutated certificates', { skip: skipWithout(sharedFixtures), timeout: 120_000 }, () => {
   it(`parses every one of ${MUTANTS} corrupted certificates that OpenSSL still parses`, () => {
     const seeds = mutationSeeds();
     const random = createRng(0xd1ff).next;
