@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readFixture, skipWithoutFixtures } from '../support/fixtures.js';
+import { readFixture, sharedFixtures } from '../support/fixtures.js';
+import { skipWithout } from '../support/requirements.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
@@ -89,7 +90,7 @@ describe('stream server', () => {
     assert.ok(Math.abs((beat.timestamp as number) - Date.now() / 1000) < 60);
   });
 
-  it('has the shape of the real CertStream message', { skip: skipWithoutFixtures }, () => {
+  it('has the shape of the real CertStream message', { skip: skipWithout(sharedFixtures) }, () => {
     const sample = JSON.parse(readFixture('certstream/calidog-example-certificate_update.json').toString()) as { data: Json };
     const ours = clients['/full-stream']!.messages.filter(isUpdate)[0]!.data;
     const keys = (o: unknown): string[] => Object.keys(o as Json).sort();
