@@ -50,27 +50,43 @@ export function fallbackWarning(why: string): string {
   );
 }
 
-let loaded: Transport | undefined;
+/** How the transports are built and the warning told (real ones in loadTransport; tests pass their own). */
+export interface TransportSources {
+  native(): Transport;
+  fallback(): Transport;
+  warn(text: string): void;
+}
 
 /**
- * The transport of this process (chosen once). `choice` is CERTSTREAM_TRANSPORT: unset or empty
- * picks the native addon when it loads; `ws` and `uws` force one.
+ * The transport for CERTSTREAM_TRANSPORT's value `choice`: unset or empty picks the native addon
+ * when it loads, else the fallback (warned); `ws` forces the fallback (warned), `uws` the addon.
  */
-export function loadTransport(choice = process.env[TRANSPORT_ENV] ?? ''): Transport {
-  if (loaded) return loaded;
+export function chooseTransport(choice: string, sources: TransportSources): Transport {
   const forced = choice.trim().toLowerCase();
   if (forced !== '' && forced !== 'uws' && forced !== 'ws') {
     throw new TransportError(`${TRANSPORT_ENV}=${choice} is not a transport: use uws (native uWebSockets.js) or ws (the fallback), or leave it unset`);
   }
   if (forced === 'ws') {
-    process.stderr.write(fallbackWarning(`${TRANSPORT_ENV}=ws`));
-    return (loaded = createFallbackTransport());
+    sources.warn(fallbackWarning(`${TRANSPORT_ENV}=ws`));
+    return sources.fallback();
   }
   try {
-    return (loaded = nativeTransport());
+    return sources.native();
   } catch (err) {
     if (forced === 'uws') throw new TransportError(`${TRANSPORT_ENV}=uws, but ${(err as Error).message}`);
-    process.stderr.write(fallbackWarning(`no uWebSockets.js binary for Node ${process.version}, ABI ${process.versions.modules}`));
-    return (loaded = createFallbackTransport());
+    sources.warn(fallbackWarning(`no uWebSockets.js binary for Node ${process.version}, ABI ${process.versions.modules}`));
+    return sources.fallback();
   }
+}
+
+let loaded: Transport | undefined;
+
+/** The transport of this process, chosen once from CERTSTREAM_TRANSPORT (see chooseTransport). */
+export function loadTransport(): Transport {
+  loaded ??= chooseTransport(process.env[TRANSPORT_ENV] ?? '', {
+    native: nativeTransport,
+    fallback: createFallbackTransport,
+    warn: (text) => void process.stderr.write(text),
+  });
+  return loaded;
 }
