@@ -3,6 +3,8 @@
  *   1. unit suites (`*.unit.test.js`: nothing but the test's own process) in parallel, one per CPU;
  *   2. every other suite (`*.test.js`: real servers, the simulator, child processes, nats-server,
  *      Chromium) one at a time, so that their timing and ports do not compete.
+ *   3. the protocol suites of FALLBACK_SUITES once more on the ws fallback transport
+ *      (CERTSTREAM_TRANSPORT=ws), when phase 2 ran them on the native uWebSockets.js.
  * Then it lists every suite that was skipped and why (skipWithout() in test/support/requirements.ts
  * records them; node itself counts a skipped describe as 0 skipped tests).
  *
@@ -15,11 +17,19 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SKIP_REPORT_ENV, type SkipRecord } from './support/requirements.js';
+import { TRANSPORT_ENV } from '../src/server/transport/index.js';
+import { loadNativeUws } from '../src/server/transport/native.js';
 
 const testRoot = dirname(fileURLToPath(import.meta.url));
 /** The TypeScript sources of dist/test. */
 const sourceRoot = join(testRoot, '..', '..', 'test');
 const UNIT_SUFFIX = '.unit.test.js';
+/**
+ * Suites that speak the protocol (WebSocket and HTTP streams, limits, eviction, TLS) and so also run
+ * on the fallback transport. Left out: suites about the rest of the system, and http-abuse, which
+ * pins uWS's own HTTP/1.1 quirks (node:http contains the same abuse differently).
+ */
+const FALLBACK_SUITES = ['server/subscriptions.', 'server/stream.', 'server/resume.', 'server/http-streams.', 'server/slow-consumer.', 'server/limits.', 'server/abuse.', 'server/tls.'];
 
 /** Compiled test files whose source still exists (tsc leaves renamed or deleted tests behind in dist). */
 function findTests(dir: string): string[] {
@@ -45,15 +55,27 @@ const reportDir = mkdtempSync(join(tmpdir(), 'certstream-test-run-'));
 const reportFile = join(reportDir, 'skips.jsonl');
 
 /** Runs one phase; true when every file passed. */
-function runPhase(name: string, phaseFiles: string[], concurrency: number): boolean {
+function runPhase(name: string, phaseFiles: string[], concurrency: number, env: Record<string, string> = {}): boolean {
   if (phaseFiles.length === 0) return true;
   console.log(`\n# ${name}: ${phaseFiles.length} files, ${concurrency === 1 ? 'one at a time' : `${concurrency} at a time`}\n`);
   const result = spawnSync(
     process.execPath,
     ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...phaseFiles],
-    { stdio: 'inherit', env: { ...process.env, [SKIP_REPORT_ENV]: reportFile } },
+    { stdio: 'inherit', env: { ...process.env, ...env, [SKIP_REPORT_ENV]: reportFile } },
   );
   return result.status === 0;
+}
+
+/** Whether the integration phase ran on native uWS: otherwise every suite already ran on the fallback. */
+function nativeTransportRan(): boolean {
+  const forced = (process.env[TRANSPORT_ENV] ?? '').trim().toLowerCase();
+  if (forced === 'ws') return false;
+  try {
+    loadNativeUws();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Each skipped file with its reasons, once each. */
@@ -78,12 +100,20 @@ const unit = files.filter((file) => file.endsWith(UNIT_SUFFIX));
 const integration = files.filter((file) => !file.endsWith(UNIT_SUFFIX));
 const unitPassed = runPhase('unit suites', unit, availableParallelism());
 const integrationPassed = runPhase('integration suites', integration, 1);
+const fallbackPassed = runPhase(
+  'protocol suites on the ws fallback transport',
+  nativeTransportRan() ? integration.filter((file) => FALLBACK_SUITES.some((suite) => relative(testRoot, file).includes(suite))) : [],
+  1,
+  { [TRANSPORT_ENV]: 'ws' },
+);
 
 const skipped = skippedSuites();
 rmSync(reportDir, { recursive: true, force: true });
-console.log(`\n# unit suites: ${unitPassed ? 'passed' : 'FAILED'}; integration suites: ${integrationPassed ? 'passed' : 'FAILED'}`);
+console.log(
+  `\n# unit suites: ${unitPassed ? 'passed' : 'FAILED'}; integration suites: ${integrationPassed ? 'passed' : 'FAILED'}; on the ws fallback: ${fallbackPassed ? 'passed' : 'FAILED'}`,
+);
 for (const [file, reasons] of skipped) {
   for (const reason of reasons) console.log(`# SKIPPED ${relative(process.cwd(), file)}: ${reason}`);
 }
 if (skipped.size > 0) console.log(`# ${skipped.size} suite file(s) skipped in full or in part (see above)`);
-process.exit(unitPassed && integrationPassed ? 0 : 1);
+process.exit(unitPassed && integrationPassed && fallbackPassed ? 0 : 1);

@@ -6,6 +6,7 @@ import { isLogListUrl, LogListError } from '../ct/log-list.js';
 import { DEFAULT_SERVER_OPTIONS } from '../config/server-defaults.js';
 import { ListenError, type ServerOptions } from '../server/server.js';
 import { TlsSetupError } from '../server/tls.js';
+import { TransportError } from '../server/transport/index.js';
 import { AccessTokenFileError } from '../server/access-tokens.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { untilStopSignal } from '../util/signals.js';
@@ -107,9 +108,9 @@ export async function startClusterServe(options: ServeOptions & { nats: string }
   return Object.assign(running, { logger });
 }
 
-/** A port that cannot be bound is a usage error: one line, exit 2 (like a bad flag). */
+/** A port that cannot be bound, or a CERTSTREAM_TRANSPORT that cannot run, is a usage error: one line, exit 2 (like a bad flag). */
 export function exitIfListenError(err: unknown, commandName: string): void {
-  if (err instanceof ListenError) exitWithError(commandName, err.message);
+  if (err instanceof ListenError || err instanceof TransportError) exitWithError(commandName, err.message);
 }
 
 /**

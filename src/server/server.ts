@@ -1,5 +1,5 @@
 /**
- * The WebSocket + HTTP front: one uWebSockets.js app serving the CertStream channels. Events go
+ * The WebSocket + HTTP front: one uWebSockets.js app (or its ws fallback, see transport/) serving the CertStream channels. Events go
  * through the Router, which publishes each message once per topic (never written per subscriber);
  * slow consumers are closed before they can grow the server's memory.
  */
@@ -31,7 +31,7 @@ import type { ServerOptions } from './server-options.js';
 
 export type { ServerOptions } from './server-options.js';
 import { EVICTION_GRACE_MS, WebSocketEviction } from './ws-eviction.js';
-import { uws } from './uws.js';
+import { loadTransport, type Transport } from './transport/index.js';
 import { createApp } from './tls.js';
 import { AccessTokens } from './access-tokens.js';
 import { Admission } from './admission.js';
@@ -44,9 +44,6 @@ function processMemory(): { rss: number; heapUsed: number; external: number; arr
   const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
   return { rss, heapUsed, external, arrayBuffers };
 }
-
-/** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT (exported natively, missing from the typings): no SO_REUSEPORT. */
-const LISTEN_EXCLUSIVE_PORT = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
 
 /** How often connections are checked against maxBackpressure. */
 const BACKPRESSURE_SWEEP_MS = 50;
@@ -68,6 +65,8 @@ export class ListenError extends Error {
 export class StreamServer {
   private readonly options: ServerOptions;
   private readonly logger: Logger;
+  /** Native uWebSockets.js, or the ws fallback where its binary does not load. */
+  private readonly transport: Transport;
   private readonly app: TemplatedApp;
   readonly router: Router;
   private readonly handler: ConnectionHandler;
@@ -104,7 +103,8 @@ export class StreamServer {
       burst: this.options.messageBurst,
       closeAfter: this.options.rateLimitCloseAfter,
     };
-    this.app = createApp(this.options.tls);
+    this.transport = loadTransport();
+    this.app = createApp(this.transport, this.options.tls);
     this.admission = new Admission(
       this.options,
       this.options.authTokensFile === undefined ? null : new AccessTokens(this.options.authTokensFile),
@@ -184,6 +184,7 @@ export class StreamServer {
       latestCount: this.options.latestCount,
       health: () => ({
         status: 'ok',
+        transport: this.transport.name,
         connections: this.admission.connections,
         history: this.history.stats(),
         dedupe: this.dedupe?.stats() ?? null,
@@ -212,7 +213,7 @@ export class StreamServer {
 
   private addChannel(channel: Channel): void {
     this.app.ws<ConnectionData>(CHANNEL_PATHS[channel], {
-      compression: uws.DISABLED,
+      compression: this.transport.DISABLED,
       // Above the protocol limit, so oversized messages get a message_too_large reply; uWS drops
       // the connection (no close frame) only for frames beyond this.
       maxPayloadLength: 4 * this.options.limits.maxMessageBytes,
@@ -339,7 +340,7 @@ export class StreamServer {
     if (!socket) throw new ListenError(host, port);
     this.listenSocket = socket;
     if (this.admission.tokensOn) process.on('SIGHUP', this.onHangup);
-    this.boundPort = uws.us_socket_local_port(socket);
+    this.boundPort = this.transport.us_socket_local_port(socket);
     this.timers.push(
       setInterval(() => {
         const now = Date.now();
@@ -357,12 +358,12 @@ export class StreamServer {
   private bind(port: number): Promise<us_listen_socket | false> {
     // listen(host, port, options, cb) exists natively; the typings only declare listen(port, options, cb).
     const listen = this.app.listen.bind(this.app) as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
-    return new Promise((resolve) => listen(this.options.host, port, LISTEN_EXCLUSIVE_PORT, resolve));
+    return new Promise((resolve) => listen(this.options.host, port, this.transport.LIBUS_LISTEN_EXCLUSIVE_PORT, resolve));
   }
 
   /** Stops accepting (out of descriptors); open connections go on. */
   private pauseAccepting(): void {
-    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
+    if (this.listenSocket) this.transport.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
   }
 
@@ -383,7 +384,7 @@ export class StreamServer {
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     process.off('SIGHUP', this.onHangup);
-    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
+    if (this.listenSocket) this.transport.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     for (const ws of this.open) ws.end(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway);
     this.streams.endAll(closedMessage(CLOSE_CODES.goingAway, CLOSE_REASONS.goingAway));

@@ -1,11 +1,12 @@
 /**
- * The uWS app, plain or TLS (https and wss on the same port). The files are read here first so a
- * missing or unreadable one is a clear error at start, not uWS's bare "construction failed".
+ * The app of the transport (native uWS or its fallback), plain or TLS (https and wss on the same
+ * port). The files are read here first so a missing or unreadable one is a clear error at start,
+ * not uWS's bare "construction failed".
  */
 import { accessSync, constants } from 'node:fs';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { fileProblem } from '../util/files.js';
-import { uws } from './uws.js';
+import type { Transport } from './transport/index.js';
 
 export interface TlsFiles {
   /** PEM certificate chain (the server's certificate first). */
@@ -17,8 +18,8 @@ export interface TlsFiles {
 /** The TLS files are unusable: a configuration error, reported without a stack. */
 export class TlsSetupError extends Error {}
 
-export function createApp(tls: TlsFiles | undefined): TemplatedApp {
-  if (!tls) return uws.App();
+export function createApp(transport: Transport, tls: TlsFiles | undefined): TemplatedApp {
+  if (!tls) return transport.App();
   for (const [what, file] of [['--tls-cert', tls.certFile], ['--tls-key', tls.keyFile]] as const) {
     try {
       accessSync(file, constants.R_OK);
@@ -27,7 +28,7 @@ export function createApp(tls: TlsFiles | undefined): TemplatedApp {
     }
   }
   try {
-    return uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile });
+    return transport.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile });
   } catch (err) {
     throw new TlsSetupError(`TLS could not start with ${tls.certFile} and ${tls.keyFile} (not a PEM certificate and its key?): ${(err as Error).message}`);
   }

@@ -16,10 +16,10 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** `wrapper`: a command line the CLI runs under, e.g. ['prlimit', '--nofile=256:256']. */
-export function runCli(args: string[], wrapper: string[] = []): CliProcess {
+/** `wrapper`: a command line the CLI runs under, e.g. ['prlimit', '--nofile=256:256']; `env`: its environment. */
+export function runCli(args: string[], wrapper: string[] = [], env: NodeJS.ProcessEnv = process.env): CliProcess {
   const [command, ...rest] = [...wrapper, process.execPath, CLI, ...args] as [string, ...string[]];
-  const child = spawn(command, rest, { stdio: 'pipe' });
+  const child = spawn(command, rest, { stdio: 'pipe', env });
   const proc: CliProcess = {
     child,
     stdout: '',

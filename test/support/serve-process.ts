@@ -13,11 +13,12 @@ import { waitFor, waitForAsync } from './wait.js';
  * sets SO_REUSEADDR only for a fixed port, and a server first bound as port 0 cannot be restarted on
  * that port while its closed connections sit in TIME_WAIT.
  */
-export async function startServe(sim: Simulator, stateDir: string, port?: number): Promise<{ proc: CliProcess; port: number }> {
-  const proc = runCli([
-    'serve', '--log-list', sim.logListUrl, '--host', '127.0.0.1', '--port', String(port ?? (await freePort())),
-    '--state-dir', stateDir, '--poll-interval', '100', '--log-level', 'warn',
-  ]);
+export async function startServe(sim: Simulator, stateDir: string, port?: number, env?: NodeJS.ProcessEnv): Promise<{ proc: CliProcess; port: number }> {
+  const proc = runCli(
+    ['serve', '--log-list', sim.logListUrl, '--host', '127.0.0.1', '--port', String(port ?? (await freePort())), '--state-dir', stateDir, '--poll-interval', '100', '--log-level', 'warn'],
+    [],
+    env,
+  );
   const [, bound] = await proc.waitForOutput(/streaming on ws:\/\/127\.0\.0\.1:(\d+)\//);
   return { proc, port: Number(bound) };
 }

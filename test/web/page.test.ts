@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { uws } from '../../src/server/uws.js';
+import { loadTransport } from '../../src/server/transport/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { webPageAnswers } from '../../src/web/routes.js';
 import { HttpSender } from '../../src/server/http-response.js';
@@ -263,13 +263,14 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
 
 describe('web page without its assets', () => {
   it('answers GET / with a text line instead of failing', async () => {
-    const app = uws.App();
+    const transport = loadTransport();
+    const app = transport.App();
     const sender = new HttpSender();
     for (const [path, answerer] of webPageAnswers(silentLogger, join(tmpdir(), 'certstream-no-such-dir'))) {
       app.get(path, (res, req) => sender.now(res, false, answerer(req)));
     }
     const port = await new Promise<number>((resolve, reject) =>
-      app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(uws.us_socket_local_port(socket)) : reject(new Error('cannot listen')))),
+      app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(transport.us_socket_local_port(socket)) : reject(new Error('cannot listen')))),
     );
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`);
