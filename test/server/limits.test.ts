@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { MessageRateLimiter } from '../../src/server/rate-limit.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
 
 type Json = Record<string, unknown>;
@@ -149,11 +149,15 @@ describe('message rate limit', () => {
       for (let i = 0; i < 70; i++) client.socket.send('{"type":"ping"}');
       await waitFor('70 replies', () => client.messages.length >= 70, 5_000);
       assert.ok((client.messages as Json[]).some((m) => m.code === 'rate_limited'));
-      // A real wait: the rate limiter under test refills with time (4 tokens back at 20/s).
-      await new Promise((r) => setTimeout(r, 200));
-      const before = client.messages.length;
-      client.socket.send('{"type":"ping","id":"after"}');
-      await waitFor('a reply', () => client.messages.length > before, 5_000);
+      // Barrier: ask again until the limiter, refilling with time, lets a ping through (replies come
+      // in order, so the first new message answers this ping; a refusal carries no id).
+      let before = client.messages.length;
+      await waitForAsync('a ping served again', async () => {
+        before = client.messages.length;
+        client.socket.send('{"type":"ping","id":"after"}');
+        await waitFor('a reply', () => client.messages.length > before, 5_000);
+        return (client.messages[before] as Json).message_type === 'pong';
+      });
       assert.deepEqual(client.messages[before], { message_type: 'pong', id: 'after' });
     } finally {
       await client.close();
