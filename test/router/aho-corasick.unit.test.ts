@@ -2,8 +2,31 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AhoCorasick } from '../../src/router/aho-corasick.js';
 import { TermIndex } from '../../src/router/term-index.js';
-import { createRng } from '../../src/sim/rng.js';
+import { createRng, type Rng } from '../../src/sim/rng.js';
 import { waitFor } from '../support/wait.js';
+
+/**
+ * One random change to the index, mirrored in `held` (id -> term) and `refs` (id -> references):
+ * acquire a word (checking an id stands for one term while held) or release a held id.
+ */
+function churnStep(index: TermIndex, rng: Rng, words: readonly string[], held: Map<number, string>, refs: Map<number, number>): void {
+  if (rng.chance(0.55) || refs.size === 0) {
+    const word = rng.pick(words);
+    const id = index.acquire(word);
+    const known = held.get(id);
+    assert.ok(known === undefined || known === word, 'an id stands for one term while held');
+    held.set(id, word);
+    refs.set(id, (refs.get(id) ?? 0) + 1);
+  } else {
+    const id = rng.pick([...refs.keys()]);
+    index.release(id);
+    const left = refs.get(id)! - 1;
+    if (left === 0) {
+      refs.delete(id);
+      held.delete(id);
+    } else refs.set(id, left);
+  }
+}
 
 /** Distinct ids of the terms found in `text`. */
 function found(scanner: { scan: AhoCorasick['scan'] }, text: string): number[] {
@@ -88,22 +111,7 @@ describe('TermIndex', () => {
     const words = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}x`);
     for (let round = 0; round < 60; round++) {
       for (let i = 0; i < 100; i++) {
-        if (rng.chance(0.55) || refs.size === 0) {
-          const word = rng.pick(words);
-          const id = index.acquire(word);
-          const known = held.get(id);
-          assert.ok(known === undefined || known === word, 'an id stands for one term while held');
-          held.set(id, word);
-          refs.set(id, (refs.get(id) ?? 0) + 1);
-        } else {
-          const id = rng.pick([...refs.keys()]);
-          index.release(id);
-          const left = refs.get(id)! - 1;
-          if (left === 0) {
-            refs.delete(id);
-            held.delete(id);
-          } else refs.set(id, left);
-        }
+        churnStep(index, rng, words, held, refs);
       }
       index.refresh();
       const text = Array.from({ length: 5 }, () => rng.pick(words)).join('.');
@@ -152,22 +160,7 @@ describe('TermIndex in background mode, under churn', () => {
     const words = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}x`.padEnd(40 + (i % 60), 'y'));
     for (let round = 0; round < 80; round++) {
       for (let i = 0; i < 60; i++) {
-        if (rng.chance(0.55) || refs.size === 0) {
-          const word = rng.pick(words);
-          const id = index.acquire(word);
-          const known = held.get(id);
-          assert.ok(known === undefined || known === word, 'an id stands for one term while held');
-          held.set(id, word);
-          refs.set(id, (refs.get(id) ?? 0) + 1);
-        } else {
-          const id = rng.pick([...refs.keys()]);
-          index.release(id);
-          const left = refs.get(id)! - 1;
-          if (left === 0) {
-            refs.delete(id);
-            held.delete(id);
-          } else refs.set(id, left);
-        }
+        churnStep(index, rng, words, held, refs);
       }
       index.refresh();
       for (let probe = 0; probe < 3; probe++) {
