@@ -21,12 +21,6 @@ describe('SSE and NDJSON streams', () => {
     await stack.close();
   });
 
-  async function appendAndIngest(names: string[][]): Promise<void> {
-    stack.appendNamed(names);
-    const size = stack.sim.logs[0]!.size;
-    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
-  }
-
   const domains = (c: StreamClient): string[] => c.messages('dns_entries').map((m) => (m.data as string[])[0]!);
 
   it('streams NDJSON, unfiltered and untagged, after a subscribed line', async () => {
@@ -37,7 +31,7 @@ describe('SSE and NDJSON streams', () => {
     const first = client.events[0]!.message!;
     assert.equal(first.message_type, 'subscribed');
     assert.equal(first.epoch, stack.server.epoch);
-    await appendAndIngest([['one.ndjson.example'], ['two.ndjson.example']]);
+    await stack.appendNamedAndIngest([['one.ndjson.example'], ['two.ndjson.example']]);
     await waitFor('two entries', () => domains(client).length === 2);
     assert.deepEqual(domains(client), ['one.ndjson.example', 'two.ndjson.example']);
     assert.ok(client.messages('dns_entries').every((m) => m.subscription === undefined));
@@ -49,7 +43,7 @@ describe('SSE and NDJSON streams', () => {
     assert.equal(client.status, 200);
     assert.match(String(client.headers['content-type']), /^text\/event-stream/);
     await waitFor('subscribed', () => client.messages('subscribed').length === 1);
-    await appendAndIngest([['www.paypal.example'], ['nothing.example'], ['login.bank.example'], ['mail.bank.example']]);
+    await stack.appendNamedAndIngest([['www.paypal.example'], ['nothing.example'], ['login.bank.example'], ['mail.bank.example']]);
     await waitFor('two matches', () => domains(client).length === 2);
     assert.deepEqual(domains(client), ['www.paypal.example', 'login.bank.example']);
     const certEvents = client.events.filter((e) => e.message?.message_type === 'dns_entries');
@@ -63,16 +57,16 @@ describe('SSE and NDJSON streams', () => {
   it('resumes an SSE stream with Last-Event-ID: exactly what was missed, then live', async () => {
     const first = await openStream(`http://${stack.base}/domains-only?keywords=resume`, { accept: 'text/event-stream' });
     await waitFor('subscribed', () => first.messages('subscribed').length === 1);
-    await appendAndIngest([['a.resume.example'], ['x.example']]);
+    await stack.appendNamedAndIngest([['a.resume.example'], ['x.example']]);
     await waitFor('first match', () => domains(first).length === 1);
     const lastId = first.events.filter((e) => e.id !== undefined).at(-1)!.id!;
     first.close();
 
-    await appendAndIngest([['b.resume.example'], ['y.example'], ['c.resume.example']]);
+    await stack.appendNamedAndIngest([['b.resume.example'], ['y.example'], ['c.resume.example']]);
     const second = await openStream(`http://${stack.base}/domains-only?keywords=resume`, { accept: 'text/event-stream', 'last-event-id': lastId });
     await waitFor('subscribed', () => second.messages('subscribed').length === 1);
     assert.equal(second.messages('subscribed')[0]!.recovered, true);
-    await appendAndIngest([['d.resume.example']]);
+    await stack.appendNamedAndIngest([['d.resume.example']]);
     await waitFor('replay and live', () => domains(second).length === 3);
     assert.deepEqual(domains(second), ['b.resume.example', 'c.resume.example', 'd.resume.example']);
     second.close();
@@ -85,8 +79,7 @@ describe('SSE and NDJSON streams', () => {
     const again = stack.sim.factory.precertificate({ dnsNames: ['again.dedupe-stream.example'] });
     const marker = stack.sim.factory.precertificate({ dnsNames: ['marker.dedupe-stream.example'] });
     stack.sim.appendCertificates(stack.sim.logs[0]!.slug, [again, again.finalCertificate!(), again, marker]);
-    const size = stack.sim.logs[0]!.size;
-    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
+    await stack.ingested();
     const expected = ['again.dedupe-stream.example', 'marker.dedupe-stream.example'];
     await waitFor('marker', () => domains(head).includes(expected[1]!));
     assert.deepEqual(domains(head), expected, 'live: the repeats and the final certificate left out');
@@ -105,7 +98,7 @@ describe('SSE and NDJSON streams', () => {
     await waitFor('subscribed', () => head.messages('subscribed').length === 1);
     const seq = head.messages('subscribed')[0]!.seq as number;
     head.close();
-    await appendAndIngest([['after.since.example']]);
+    await stack.appendNamedAndIngest([['after.since.example']]);
     const resumed = await openStream(`http://${stack.base}/domains-only?format=ndjson&since=${seq}&epoch=${newest}`);
     await waitFor('replayed', () => domains(resumed).length === 1);
     assert.equal(resumed.messages('subscribed')[0]!.recovered, true);

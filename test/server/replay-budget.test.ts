@@ -31,12 +31,6 @@ async function metric(stack: Stack, name: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(' ')[1]);
 }
 
-/** Appends and waits until the server has published everything the log holds. */
-async function appendAndIngest(stack: Stack, names: string[][]): Promise<void> {
-  stack.appendNamed(names);
-  const size = stack.sim.logs[0]!.size;
-  await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
-}
 
 describe('replay budget', () => {
   let stack: Stack;
@@ -56,7 +50,7 @@ describe('replay budget', () => {
     await honest.close();
     const since = { seq: first.seq as number, epoch: first.epoch as string };
     // 600 events in history, every 30th for the honest subscription.
-    await appendAndIngest(stack, Array.from({ length: 600 }, (_, i) => [i % 30 === 0 ? `n${i}.storm-honest.example` : `n${i}.filler.example`]));
+    await stack.appendNamedAndIngest(Array.from({ length: 600 }, (_, i) => [i % 30 === 0 ? `n${i}.storm-honest.example` : `n${i}.filler.example`]));
 
     const attackers = await Promise.all(Array.from({ length: 8 }, () => connectRecording(`ws://${stack.base}/domains-only`, { localAddress: '127.0.0.2' })));
     const examinedBefore = await metric(stack, 'certstream_replay_events_examined_total');
@@ -75,7 +69,7 @@ describe('replay budget', () => {
       const reply = await subscribe(resumed, { id: 'h', keywords: ['storm-honest'], since });
       assert.equal(reply.recovered, true);
       await waitFor('the honest replay', () => entries(resumed).length === 20, 20_000);
-      await appendAndIngest(stack, [['live.storm-honest.example']]);
+      await stack.appendNamedAndIngest([['live.storm-honest.example']]);
       await waitFor('live after the replay', () => entries(resumed).length === 21, 5_000);
       assert.deepEqual(
         entries(resumed).map((m) => (m.data as string[])[0]),
@@ -128,7 +122,7 @@ describe('a replay that outlives the history', () => {
     const resumed = await client.subscribe({ channel: 'domains-only', keywords: ['gapkw'], since: position });
     resumed.on('message', (m) => seqs.push(m.seq));
     // The replay examines 8 events a second: 100 more push the ones it has not reached out of the history.
-    await appendAndIngest(stack, Array.from({ length: 100 }, (_, i) => [`b${i}.gapkw.example`]));
+    await stack.appendNamedAndIngest(Array.from({ length: 100 }, (_, i) => [`b${i}.gapkw.example`]));
     const newest = position.seq + 128;
     const covered = (): number => seqs.length + gaps.reduce((n, g) => n + g.missedTo! - g.missedFrom! + 1, 0);
     await waitFor('every seq delivered or named in a gap', () => covered() >= 128, 30_000);

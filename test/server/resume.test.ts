@@ -29,28 +29,21 @@ describe('resume with since', () => {
     await stack.close();
   });
 
-  /** Appends and waits until the server has published everything the log holds. */
-  async function appendAndIngest(names: string[][]): Promise<void> {
-    stack.appendNamed(names);
-    const size = stack.sim.logs[0]!.size;
-    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
-  }
-
   it('replays exactly what was missed, then continues live', async () => {
     const first = await connectRecording(`ws://${stack.base}/domains-only`);
     const sub = await replyTo(first, { type: 'subscribe', id: 'r', keywords: ['resume'] });
     assert.equal(typeof sub.epoch, 'string');
     assert.equal(typeof sub.seq, 'number');
-    await appendAndIngest([['a.resume.example'], ['x.example']]);
+    await stack.appendNamedAndIngest([['a.resume.example'], ['x.example']]);
     await waitFor('first match', () => entries(first).length === 1);
     const lastSeq = entries(first)[0]!.seq as number;
     await first.close();
 
-    await appendAndIngest([['b.resume.example'], ['y.example'], ['c.resume.example']]);
+    await stack.appendNamedAndIngest([['b.resume.example'], ['y.example'], ['c.resume.example']]);
     const second = await connectRecording(`ws://${stack.base}/domains-only`);
     const resumed = await replyTo(second, { type: 'subscribe', id: 'r', keywords: ['resume'], since: { seq: lastSeq, epoch: sub.epoch } });
     assert.equal(resumed.recovered, true);
-    await appendAndIngest([['d.resume.example']]);
+    await stack.appendNamedAndIngest([['d.resume.example']]);
     await waitFor('replay and live', () => entries(second).length === 3);
     assert.deepEqual(entries(second).map((m) => m.data), [['b.resume.example'], ['c.resume.example'], ['d.resume.example']]);
     assert.ok(entries(second).every((m) => m.subscription === 'r'));
@@ -62,7 +55,7 @@ describe('resume with since', () => {
     const sub = await replyTo(first, { type: 'subscribe', id: 'bulk', keywords: ['bulk'] });
     await first.close();
     const from = sub.seq as number;
-    await appendAndIngest(Array.from({ length: 300 }, (_, i) => [`n${i}.bulk.example`]));
+    await stack.appendNamedAndIngest(Array.from({ length: 300 }, (_, i) => [`n${i}.bulk.example`]));
     const second = await connectRecording(`ws://${stack.base}/domains-only`);
     const resumed = await replyTo(second, { type: 'subscribe', id: 'bulk', keywords: ['bulk'], since: { seq: from, epoch: sub.epoch } });
     assert.equal(resumed.recovered, true);
@@ -86,11 +79,11 @@ describe('resume with since', () => {
     const other = await replyTo(client, { type: 'subscribe', id: 'e', keywords: ['late'], since: { seq: 1, epoch: 'not-this-one' } });
     assert.equal(other.recovered, false);
     assert.equal(typeof other.oldest_seq, 'number');
-    await appendAndIngest(Array.from({ length: 1_100 }, (_, i) => [`h${i}.filler.example`]));
+    await stack.appendNamedAndIngest(Array.from({ length: 1_100 }, (_, i) => [`h${i}.filler.example`]));
     const old = await replyTo(client, { type: 'subscribe', id: 'o', keywords: ['late'], since: { seq: 1, epoch: other.epoch } });
     assert.equal(old.recovered, false, 'seq 1 has left a 1,000-event history');
     assert.ok((old.oldest_seq as number) > 2);
-    await appendAndIngest([['late.example']]);
+    await stack.appendNamedAndIngest([['late.example']]);
     await waitFor('live after recovered:false', () => entries(client).length === 2);
     assert.deepEqual(entries(client).map((m) => m.subscription).sort(), ['e', 'o']);
     await client.close();
@@ -115,8 +108,7 @@ describe('resume history bounded by memory', () => {
     const client = await connectRecording(`ws://${stack.base}/domains-only`);
     const sub = await replyTo(client, { type: 'subscribe', id: 'm', keywords: ['mem'] });
     stack.appendNamed(Array.from({ length: 600 }, (_, i) => [`f${i}.mem.example`]));
-    const size = stack.sim.logs[0]!.size;
-    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
+    await stack.ingested();
     await waitFor('600 live', () => entries(client).length === 600);
     const { history } = await health();
     assert.ok(history.bytes! <= maxBytes, `${history.bytes} bytes held`);

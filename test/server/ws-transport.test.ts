@@ -11,7 +11,6 @@ import { loadNativeUws } from '../../src/server/transport/native.js';
 import { runCli } from '../support/process.js';
 import { simulatorWithStateDir, startServe } from '../support/serve-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
 
 type Json = Record<string, unknown>;
 
@@ -34,9 +33,7 @@ describe('the ws fallback transport', () => {
   });
 
   it('answers the HTTP endpoints, HEAD without a body, and unknown paths with a JSON 404', async () => {
-    stack.appendNamed([['a.ws-latest.example']]);
-    const size = stack.sim.logs[0]!.size;
-    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
+    await stack.appendNamedAndIngest([['a.ws-latest.example']]);
     const latest = await fetch(`http://${stack.base}/latest.json`);
     assert.equal(latest.status, 200);
     const body = Buffer.from(await latest.arrayBuffer());

@@ -13,6 +13,10 @@ export interface Stack {
   base: string;
   /** Appends certificates with the given names to the first log (one certificate per name list). */
   appendNamed(names: readonly (readonly string[])[]): void;
+  /** Resolves once ingest has read everything the first log holds (what appendNamed wrote is published). */
+  ingested(): Promise<void>;
+  /** appendNamed, then ingested. */
+  appendNamedAndIngest(names: readonly (readonly string[])[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,7 +33,7 @@ export async function startStack(
   const { ingest, server } = app;
   const port = server.port;
   await waitFor('followers at head', () => ingest.status().every((s) => s.next !== null));
-  return {
+  const stack: Stack = {
     sim,
     ingest,
     server,
@@ -41,9 +45,18 @@ export async function startStack(
         names.map((dnsNames) => sim.factory.precertificate({ dnsNames })),
       );
     },
+    async ingested() {
+      const size = sim.logs[0]!.size;
+      await waitFor('ingest', () => ingest.status()[0]!.next === size);
+    },
+    async appendNamedAndIngest(names) {
+      stack.appendNamed(names);
+      await stack.ingested();
+    },
     async close() {
       await app.stop();
       await sim.close();
     },
   };
+  return stack;
 }

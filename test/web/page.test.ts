@@ -15,7 +15,7 @@ import { webPageAnswers } from '../../src/web/routes.js';
 import { HttpSender } from '../../src/server/http-response.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { waitFor, waitForAsync } from '../support/wait.js';
+import { waitForAsync } from '../support/wait.js';
 import { fileRequirement, skipWithout } from '../support/requirements.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -200,19 +200,13 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
     await stack?.close();
   });
 
-  async function appendAndIngest(names: string[][]): Promise<void> {
-    stack.appendNamed(names);
-    const size = stack.sim.logs[0]!.size;
-    await waitFor('ingest', () => stack.ingest.status()[0]!.next === size);
-  }
-
   it('says nothing has matched yet, then shows what does, at 420 px without horizontal overflow', async () => {
     await page.goto(`http://127.0.0.1:${proxy.port}/`);
     await page.waitForSelector('#connection[data-state="open"]');
     await page.fill('#filter-input', WORD);
     await page.press('#filter-input', 'Enter');
     await page.locator('#empty-state', { hasText: 'Nothing has matched' }).waitFor();
-    await appendAndIngest([[`a.${WORD}.example`], ['other.example']]);
+    await stack.appendNamedAndIngest([[`a.${WORD}.example`], ['other.example']]);
     await waitForCount(page, '#feed-rows tr', 1);
     await page.waitForSelector('#empty-state', { state: 'hidden' });
     for (const selector of ['main', '#filter-input', '#feed', 'header']) {
@@ -224,7 +218,7 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
   it('resumes after a reconnect with nothing missed, and says so', async () => {
     await proxy.cut();
     await page.waitForSelector('#connection[data-state="closed"]');
-    await appendAndIngest([[`b.${WORD}.example`], ['x.example'], [`c.${WORD}.example`]]);
+    await stack.appendNamedAndIngest([[`b.${WORD}.example`], ['x.example'], [`c.${WORD}.example`]]);
     await proxy.restore();
     await page.locator('#resume-status', { hasText: 'nothing missed' }).waitFor();
     await waitForCount(page, '#feed-rows tr', 3);
@@ -250,7 +244,7 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
     }, `es${WORD}`);
     const seen = (): Promise<{ id: string; data: string }[]> => other.evaluate(() => (globalThis as unknown as { seen: { id: string; data: string }[] }).seen);
     await waitForAsync('the EventSource subscribed', async () => (await seen()).length >= 1, STEP_TIMEOUT_MS);
-    await appendAndIngest([[`one.es${WORD}.example`], ['no.example']]);
+    await stack.appendNamedAndIngest([[`one.es${WORD}.example`], ['no.example']]);
     await waitForAsync('the EventSource certificate', async () => (await seen()).length >= 2, STEP_TIMEOUT_MS);
     const [subscribed, cert] = await seen();
     assert.equal((JSON.parse(subscribed!.data) as { message_type: string }).message_type, 'subscribed');
