@@ -1,10 +1,11 @@
 /**
  * Runs the compiled tests under dist/test with node's test runner, in two phases:
- *   1. unit suites (`*.unit.test.js`: nothing but the test's own process) in parallel, one per CPU;
- *   2. every other suite (`*.test.js`: real servers, the simulator, child processes, nats-server,
- *      Chromium) one at a time, so that their timing and ports do not compete.
- *   3. the protocol suites of FALLBACK_SUITES once more on the ws fallback transport
- *      (CERTSTREAM_TRANSPORT=ws), when phase 2 ran them on the native uWebSockets.js.
+ *   1. every suite, a few files at a time (CONCURRENCY), each file in its own process: unit suites
+ *      (`*.unit.test.js`) and integration suites (real servers on loopback port 0, the simulator,
+ *      child processes, nats-server, Chromium) alike. The longest suites start first (SLOW_FIRST)
+ *      so that the short ones fill in around them.
+ *   2. the protocol suites of FALLBACK_SUITES once more on the ws fallback transport
+ *      (CERTSTREAM_TRANSPORT=ws), when phase 1 ran them on the native uWebSockets.js.
  * Then it lists every suite that was skipped and why (skipWithout() in test/support/requirements.ts
  * records them; node itself counts a skipped describe as 0 skipped tests).
  *
@@ -23,7 +24,14 @@ import { loadNativeUws } from '../src/server/transport/native.js';
 const testRoot = dirname(fileURLToPath(import.meta.url));
 /** The TypeScript sources of dist/test. */
 const sourceRoot = join(testRoot, '..', '..', 'test');
-const UNIT_SUFFIX = '.unit.test.js';
+/**
+ * Files run at once. Every suite waits on barriers, never on a quiet machine, so two at a time is
+ * safe; on 2 cores it halves the run (one integration suite keeps about one core busy). Capped at 4:
+ * beyond that, several Chromium and nats-server instances only compete.
+ */
+const CONCURRENCY = Math.max(1, Number(process.env.CERTSTREAM_TEST_CONCURRENCY) || Math.min(4, availableParallelism()));
+/** The longest suites (over 5 s of one core each), started first: a scheduling hint, nothing depends on it. */
+const SLOW_FIRST = ['cluster/cluster.', 'web/page.', 'cli/watch.', 'cli/help-and-errors.', 'router/differential.', 'ingest/follow.', 'cli/port-in-use.', 'cli/serve-restart.', 'client/restart.'];
 /**
  * Suites that speak the protocol (WebSocket and HTTP streams, limits, eviction, TLS) and so also run
  * on the fallback transport. Left out: suites about the rest of the system, and http-abuse, which
@@ -96,24 +104,26 @@ function skippedSuites(): Map<string, Set<string>> {
   return skipped;
 }
 
-const unit = files.filter((file) => file.endsWith(UNIT_SUFFIX));
-const integration = files.filter((file) => !file.endsWith(UNIT_SUFFIX));
-const unitPassed = runPhase('unit suites', unit, availableParallelism());
-const integrationPassed = runPhase('integration suites', integration, 1);
+const slowRank = (file: string): number => {
+  const rank = SLOW_FIRST.findIndex((suite) => relative(testRoot, file).includes(suite));
+  return rank === -1 ? SLOW_FIRST.length : rank;
+};
+const ordered = [...files].sort((a, b) => slowRank(a) - slowRank(b) || a.localeCompare(b));
+const suitesPassed = runPhase('suites', ordered, CONCURRENCY);
 const fallbackPassed = runPhase(
   'protocol suites on the ws fallback transport',
-  nativeTransportRan() ? integration.filter((file) => FALLBACK_SUITES.some((suite) => relative(testRoot, file).includes(suite))) : [],
-  1,
+  nativeTransportRan() ? files.filter((file) => FALLBACK_SUITES.some((suite) => relative(testRoot, file).includes(suite))) : [],
+  CONCURRENCY,
   { [TRANSPORT_ENV]: 'ws' },
 );
 
 const skipped = skippedSuites();
 rmSync(reportDir, { recursive: true, force: true });
 console.log(
-  `\n# unit suites: ${unitPassed ? 'passed' : 'FAILED'}; integration suites: ${integrationPassed ? 'passed' : 'FAILED'}; on the ws fallback: ${fallbackPassed ? 'passed' : 'FAILED'}`,
+  `\n# suites: ${suitesPassed ? 'passed' : 'FAILED'}; on the ws fallback: ${fallbackPassed ? 'passed' : 'FAILED'}`,
 );
 for (const [file, reasons] of skipped) {
   for (const reason of reasons) console.log(`# SKIPPED ${relative(process.cwd(), file)}: ${reason}`);
 }
 if (skipped.size > 0) console.log(`# ${skipped.size} suite file(s) skipped in full or in part (see above)`);
-process.exit(unitPassed && integrationPassed && fallbackPassed ? 0 : 1);
+process.exit(suitesPassed && fallbackPassed ? 0 : 1);

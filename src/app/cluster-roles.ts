@@ -39,7 +39,7 @@ export interface RunningCluster {
 /** How long a stopping ingester waits for NATS to acknowledge what it already published. */
 const PUBLISH_DRAIN_MS = 10_000;
 
-async function startIngestPart(connection: ClusterConnection, options: ClusterRoleOptions) {
+async function startIngestPart(connection: ClusterConnection, options: ClusterRoleOptions, statusIntervalMs: number) {
   if (!options.ingest) throw new Error(`role ${options.role} needs a log list`);
   const logger = options.logger.child({ role: 'ingest' });
   const publisher = new StreamPublisher(connection.js, connection.names, logger);
@@ -52,7 +52,7 @@ async function startIngestPart(connection: ClusterConnection, options: ClusterRo
   });
   ingest.onEvent((event, log) => publisher.publish(event, log));
   await ingest.start();
-  const stopStatus = publishStatus(connection.meta, () => ingest.status(), logger);
+  const stopStatus = publishStatus(connection.meta, () => ingest.status(), statusIntervalMs, logger);
   return {
     ingest,
     publisher,
@@ -66,11 +66,11 @@ async function startIngestPart(connection: ClusterConnection, options: ClusterRo
   };
 }
 
-async function startEdgePart(connection: ClusterConnection, options: ClusterRoleOptions, ingest: Ingest | null) {
+async function startEdgePart(connection: ClusterConnection, options: ClusterRoleOptions, ingest: Ingest | null, statusIntervalMs: number) {
   const logger = options.logger.child({ role: 'edge' });
   const epoch = await clusterEpoch(connection.meta, connection.jsm, connection.names.stream);
   // Per-log status: this process's own ingest, or what the ingesters post to NATS KV.
-  const board = ingest ? null : new StatusBoard(connection.meta, logger);
+  const board = ingest ? null : new StatusBoard(connection.meta, statusIntervalMs, logger);
   board?.start();
   const server = new StreamServer({ ...options.server, logger, epoch, status: () => ingest?.status() ?? board?.current() ?? [] });
   const feed = new EdgeFeed(connection, (event, at) => server.publish(event, at), logger);
@@ -92,15 +92,13 @@ async function startEdgePart(connection: ClusterConnection, options: ClusterRole
 }
 
 export async function startClusterRole(options: ClusterRoleOptions): Promise<RunningCluster> {
-  const connection = await connectCluster(
-    { ...DEFAULT_CLUSTER_OPTIONS, clientName: `certstream-ts ${options.role} ${process.pid}`, ...options.cluster },
-    options.logger,
-  );
+  const cluster: ClusterOptions = { ...DEFAULT_CLUSTER_OPTIONS, clientName: `certstream-ts ${options.role} ${process.pid}`, ...options.cluster };
+  const connection = await connectCluster(cluster, options.logger);
   const parts: { stop(): Promise<void> }[] = [];
   try {
-    const ingestPart = options.role === 'edge' ? null : await startIngestPart(connection, options);
+    const ingestPart = options.role === 'edge' ? null : await startIngestPart(connection, options, cluster.statusIntervalMs);
     if (ingestPart) parts.push(ingestPart);
-    const edgePart = options.role === 'ingest' ? null : await startEdgePart(connection, options, ingestPart?.ingest ?? null);
+    const edgePart = options.role === 'ingest' ? null : await startEdgePart(connection, options, ingestPart?.ingest ?? null, cluster.statusIntervalMs);
     if (edgePart) parts.push(edgePart);
     return {
       connection,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { addConfigOptions, loadConfigOrExit } from '../config/commander.js';
 import { DEMO_ENV_PREFIX, demoConfigSchema } from '../config/demo-schema.js';
 import { serveDefaults } from '../config/serve-schema.js';
-import { exitIfListenError, runUntilSignalled, startServe, type RunningServer } from './serve.js';
+import type { RunningServer } from './serve-run.js';
 
 export function registerDemoCommand(program: Command): void {
   const command = program
@@ -11,7 +11,9 @@ export function registerDemoCommand(program: Command): void {
     .description('start a simulated CT log and a server following it, for trying certstream-ts offline');
   addConfigOptions(command, demoConfigSchema, DEMO_ENV_PREFIX).action(async (flags: Record<string, unknown>) => {
     const options = loadConfigOrExit('demo', demoConfigSchema, DEMO_ENV_PREFIX, flags);
-    const { startSimulator } = await import('../sim/simulator.js'); // loaded only when simulating
+    // Loaded only once the options are valid, like serve's (serve.ts).
+    const { startSimulator } = await import('../sim/simulator.js');
+    const { exitIfListenError, runUntilSignalled, startServe } = await import('./serve-run.js');
     const sim = await startSimulator({ rate: options.rate });
     let running: RunningServer;
     try {

@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from '../util/logger.js';
-import { DEFAULT_STREAM } from '../config/defaults.js';
+import { DEFAULT_CLUSTER_STATUS_INTERVAL_MS, DEFAULT_STREAM } from '../config/defaults.js';
 import { clusterNames, type ClusterNames } from './names.js';
 
 export interface ClusterOptions {
@@ -22,6 +22,8 @@ export interface ClusterOptions {
   duplicateWindowMs: number;
   /** Stream replicas (1 on a single NATS server, 3 on a NATS cluster). */
   replicas: number;
+  /** How often ingesters post their per-log status to NATS KV and edges read it (status-board.ts). */
+  statusIntervalMs: number;
   /** Name shown in NATS monitoring. */
   clientName: string;
 }
@@ -31,6 +33,7 @@ export const DEFAULT_CLUSTER_OPTIONS: Omit<ClusterOptions, 'servers' | 'clientNa
   maxAgeMs: 60 * 60_000,
   duplicateWindowMs: 10 * 60_000,
   replicas: 1,
+  statusIntervalMs: DEFAULT_CLUSTER_STATUS_INTERVAL_MS,
 };
 
 export class ClusterSetupError extends Error {}

@@ -10,8 +10,7 @@ import { parseJsonOrUndefined } from '../util/json.js';
 import type { Logger } from '../util/logger.js';
 
 const PREFIX = 'status.';
-const PUBLISH_EVERY_MS = 5_000;
-/** Reports older than this come from ingesters that stopped. */
+/** Reports older than this (or six intervals, if longer) come from ingesters that stopped. */
 const STALE_AFTER_MS = 30_000;
 
 interface Report {
@@ -24,15 +23,15 @@ export function ingesterKey(): string {
   return `${PREFIX}${`${hostname()}-${process.pid}`.replace(/[^-_A-Za-z0-9]/g, '_')}`;
 }
 
-/** Writes this ingester's status to the board until stopped. */
-export function publishStatus(kv: KV, status: () => LogStatus[], logger: Logger): () => Promise<void> {
+/** Writes this ingester's status to the board every `everyMs` until stopped. */
+export function publishStatus(kv: KV, status: () => LogStatus[], everyMs: number, logger: Logger): () => Promise<void> {
   const key = ingesterKey();
   const write = (): void => {
     const report: Report = { at: Date.now(), logs: status() };
     kv.put(key, JSON.stringify(report)).catch((err: unknown) => logger.debug({ err }, 'cannot write status to NATS KV'));
   };
   write();
-  const timer = setInterval(write, PUBLISH_EVERY_MS);
+  const timer = setInterval(write, everyMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
@@ -47,12 +46,14 @@ export class StatusBoard {
 
   constructor(
     private readonly kv: KV,
+    /** The ingesters' interval too: a report older than six of them, or 30 s, is stale. */
+    private readonly everyMs: number,
     private readonly logger: Logger,
   ) {}
 
   start(): void {
     void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), PUBLISH_EVERY_MS);
+    this.timer = setInterval(() => void this.refresh(), this.everyMs);
     this.timer.unref();
   }
 
@@ -65,6 +66,7 @@ export class StatusBoard {
   }
 
   private async refresh(): Promise<void> {
+    const staleAfter = Math.max(STALE_AFTER_MS, 6 * this.everyMs);
     try {
       const keys: string[] = [];
       for await (const key of await this.kv.keys(`${PREFIX}>`)) keys.push(key);
@@ -72,7 +74,7 @@ export class StatusBoard {
       for (const key of keys) {
         const entry = await this.kv.get(key);
         const report = entry?.operation === 'PUT' ? (parseJsonOrUndefined(entry.string()) as Report | undefined) : undefined;
-        if (report && Array.isArray(report.logs) && Date.now() - report.at < STALE_AFTER_MS) reports.push(report);
+        if (report && Array.isArray(report.logs) && Date.now() - report.at < staleAfter) reports.push(report);
       }
       this.merged = mergeReports(reports);
     } catch (err) {

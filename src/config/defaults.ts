@@ -104,5 +104,8 @@ export const DEFAULT_STREAM = 'CERTSTREAM';
 /** What a stream name may be: NATS stream names may not contain `.`, `*`, `>` or whitespace; KV bucket names are stricter still. */
 export const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** How often, in ms, ingesters post their per-log status to NATS KV and edges read it (an edge's /healthz is this stale at most, twice over). */
+export const DEFAULT_CLUSTER_STATUS_INTERVAL_MS = 5_000;
+
 export const CLUSTER_ROLES = ['all', 'ingest', 'edge'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];

@@ -1,6 +1,6 @@
 /** Every option of `certstream-ts serve`, defined once: flag, env var, config-file key and default derive from here. */
 import { z } from 'zod';
-import { CLUSTER_ROLES, DEFAULT_FILTER_BUDGET, DEFAULT_FOLLOWER_OPTIONS, DEFAULT_LOG_LIST_URL, DEFAULT_PROTOCOL_LIMITS, DEFAULT_REPLAY_BUDGET, DEFAULT_STREAM } from './defaults.js';
+import { CLUSTER_ROLES, DEFAULT_CLUSTER_STATUS_INTERVAL_MS, DEFAULT_FILTER_BUDGET, DEFAULT_FOLLOWER_OPTIONS, DEFAULT_LOG_LIST_URL, DEFAULT_PROTOCOL_LIMITS, DEFAULT_REPLAY_BUDGET, DEFAULT_STREAM } from './defaults.js';
 import { DEFAULT_SERVER_OPTIONS } from './server-defaults.js';
 import { byteSize, natsServers, oneOf, streamName, text, wholeNumber } from './fields.js';
 import { option } from './option.js';
@@ -135,6 +135,10 @@ export const serveConfigSchema = z.strictObject({
     valueName: 'role',
   }),
   natsStream: option(streamName().default(DEFAULT_STREAM), { description: 'JetStream stream carrying certificates in cluster mode', valueName: 'name' }),
+  natsStatusInterval: option(wholeNumber(100, 60_000).default(DEFAULT_CLUSTER_STATUS_INTERVAL_MS), {
+    description: "cluster mode: how often ingesters post their per-log status to NATS KV and edges read it (an edge's /healthz, /metrics and web page show it)",
+    valueName: 'ms',
+  }),
 });
 
 export type ServeConfig = z.output<typeof serveConfigSchema>;

@@ -38,7 +38,7 @@ function assertDuplicatesMarked(got: Update[], who: string): number {
 const LOGS = 2;
 
 function startRole(role: 'ingest' | 'edge', nats: string, logList: string, port = 0): CliProcess {
-  return runCli(['serve', '--nats', nats, '--role', role, '--log-list', logList, '--host', '127.0.0.1', '--port', String(port), '--poll-interval', '100', '--log-level', 'debug']);
+  return runCli(['serve', '--nats', nats, '--role', role, '--log-list', logList, '--host', '127.0.0.1', '--port', String(port), '--poll-interval', '100', '--nats-status-interval', '200', '--log-level', 'debug']);
 }
 
 async function ingesterReady(proc: CliProcess): Promise<void> {
@@ -180,7 +180,7 @@ describe('cluster on NATS JetStream', { skip: skipWithout(natsServer), timeout: 
     };
     const sizes = new Set(sim.logs.map((l) => l.size));
     const atHead = (logs: { next: number | null }[]): boolean => logs.length === LOGS && logs.every((log) => sizes.has(log.next ?? -1));
-    // Ingesters post every 5 s and edges read every 5 s.
+    // Ingesters post and edges read every 200 ms (--nats-status-interval).
     let perEdge: { name: string; next: number | null }[][] = [];
     await waitForAsync('every edge to show every log at its head', async () => {
       perEdge = await Promise.all(edges.map(logsOn));

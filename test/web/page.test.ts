@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadTransport } from '../../src/server/transport/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { webPageAnswers } from '../../src/web/routes.js';
@@ -39,21 +39,31 @@ async function waitForCount(page: Page, selector: string, n: number): Promise<vo
 
 const feedRows = (page: Page): Promise<string[]> => page.locator('#feed-rows tr').allTextContents();
 
+/** One Chromium for the file (it costs more to start than most tests here); each suite gets its own context. */
+let launched: Promise<Browser> | undefined;
+function sharedBrowser(): Promise<Browser> {
+  launched ??= chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    timeout: STEP_TIMEOUT_MS,
+  });
+  return launched;
+}
+after(async () => {
+  await (await launched)?.close();
+});
+
 describe('web page', { skip, timeout: 120_000 }, () => {
   let stack: Stack;
-  let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   const outDir = mkdtempSync(join(tmpdir(), 'certstream-web-'));
   const pageErrors: string[] = [];
 
   before(async () => {
     stack = await startStack({ seed: 'web-page', rate: 40 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-      timeout: STEP_TIMEOUT_MS,
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    context = await (await sharedBrowser()).newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (m) => {
@@ -62,7 +72,7 @@ describe('web page', { skip, timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
+    await context?.close();
     await stack?.close();
     rmSync(outDir, { recursive: true, force: true });
   });
@@ -177,25 +187,21 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
   const WORD = 'zqxresumepage';
   let stack: Stack;
   let proxy: TcpProxy;
-  let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
 
   before(async () => {
     stack = await startStack({ seed: 'web-resume', rfc6962Logs: 1, tiledLogs: 0 }, { historyMaxEvents: 1_000 });
     proxy = await startTcpProxy(stack.server.port);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-      timeout: STEP_TIMEOUT_MS,
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 800 } });
+    context = await (await sharedBrowser()).newContext({ viewport: { width: 420, height: 800 } });
+    page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
   after(async () => {
-    await browser?.close();
+    await context?.close();
     await proxy?.close();
     await stack?.close();
   });
@@ -234,7 +240,7 @@ describe('web page: resume, empty state, narrow screens, EventSource', { skip, t
 
   it('streams to a browser EventSource, filtered, with seq ids', async () => {
     // A same-origin page without the live page's CSP, so the test may run a script in it.
-    const other = await browser.newPage();
+    const other = await context.newPage();
     await other.goto(`http://${stack.base}/healthz`);
     await other.evaluate((word) => {
       const seen: { id: string; data: string }[] = [];
