@@ -3,12 +3,10 @@
  * everything else (RSA generation takes tens of ms), and a leaf's private key is never used, so
  * leaves draw from a small pool of pre-made keys. Real CT has key reuse across renewals too.
  */
-import { generateKeyPair, generateKeyPairSync } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { subjectKeyIdOf, type KeyAlgorithm } from './pki.js';
 import type { Rng } from './rng.js';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
+import { RSA_LEAF_KEYS } from './rsa-keys.js';
 
 export interface PooledKey {
   readonly algorithm: KeyAlgorithm;
@@ -27,13 +25,10 @@ function pooled(algorithm: KeyAlgorithm, spki: Buffer): PooledKey {
   return { algorithm, spkiDer, keyId: subjectKeyIdOf(spkiDer) };
 }
 
-export async function createKeyPool(sizes = { rsa: 6, ecdsa: 24 }): Promise<KeyPool> {
-  // RSA keys on the thread pool in parallel; P-256 keys are quick enough to make inline.
-  const rsa = await Promise.all(
-    Array.from({ length: sizes.rsa }, async () => {
-      const { publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
-      return pooled('rsa', publicKey.export({ type: 'spki', format: 'der' }));
-    }),
+export async function createKeyPool(sizes = { ecdsa: 24 }): Promise<KeyPool> {
+  // RSA keys are fixed (rsa-keys.ts: slow to make); P-256 keys are quick enough to make here.
+  const rsa = RSA_LEAF_KEYS.map((pkcs8) =>
+    pooled('rsa', createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8, 'base64'), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' })),
   );
   const ecdsa = Array.from({ length: sizes.ecdsa }, () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

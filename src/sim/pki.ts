@@ -4,10 +4,11 @@
  * with OV profiles). CA keys are made and CA certificates signed with pkijs over node's WebCrypto;
  * leaves are then signed with the same keys through node:crypto (see cert-factory.ts).
  */
-import { createHash, KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { tlv } from './der.js';
+import { RSA_CA_KEYS } from './rsa-keys.js';
 import type { ChainCert } from './types.js';
 
 export type KeyAlgorithm = 'rsa' | 'ecdsa';
@@ -124,12 +125,17 @@ const CA_SPECS: readonly CaSpec[] = [
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 const sha1 = (data: Uint8Array): Buffer => createHash('sha1').update(data).digest();
 
-async function generateCaKey(algorithm: KeyAlgorithm): Promise<webcrypto.CryptoKeyPair> {
-  const params =
-    algorithm === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
-      : { name: 'ECDSA', namedCurve: 'P-256' };
-  return webcrypto.subtle.generateKey(params, true, ['sign', 'verify']);
+/** The CA's key pair as WebCrypto keys (pkijs signs with them): RSA from rsa-keys.ts, P-256 made fresh. */
+async function caKeyPair(spec: CaSpec): Promise<webcrypto.CryptoKeyPair> {
+  if (spec.keyAlgorithm === 'ecdsa') return webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const pkcs8 = RSA_CA_KEYS[spec.name];
+  if (pkcs8 === undefined) throw new Error(`no fixed RSA key for CA ${spec.name} in rsa-keys.ts`);
+  const privateKey = createPrivateKey({ key: Buffer.from(pkcs8, 'base64'), format: 'der', type: 'pkcs8' });
+  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  return {
+    privateKey: await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), algorithm, true, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(privateKey).export({ format: 'der', type: 'spki' }), algorithm, true, ['verify']),
+  };
 }
 
 /**
@@ -168,7 +174,7 @@ async function createCa(spec: CaSpec, parent: { ca: SimCa; cryptoKey: webcrypto.
   ca: SimCa;
   cryptoKey: webcrypto.CryptoKey;
 }> {
-  const keys = await generateCaKey(spec.keyAlgorithm);
+  const keys = await caKeyPair(spec);
   const cert = new pkijs.Certificate();
   cert.version = 2;
   const serial = randomBytes(16);
@@ -232,7 +238,7 @@ async function createCa(spec: CaSpec, parent: { ca: SimCa; cryptoKey: webcrypto.
   return { ca, cryptoKey: keys.privateKey };
 }
 
-/** Creates a fresh PKI (new keys every time; about 0.1-0.5 s, dominated by RSA key generation). */
+/** Creates a fresh PKI: new CA certificates (fresh serials and dates, fresh P-256 keys) over the fixed RSA keys. */
 export async function createSimPki(): Promise<SimPki> {
   const made = new Map<string, { ca: SimCa; cryptoKey: webcrypto.CryptoKey }>();
   // Roots first (in parallel), then the intermediates they sign.
