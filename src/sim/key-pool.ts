@@ -25,7 +25,7 @@ function pooled(algorithm: KeyAlgorithm, spki: Buffer): PooledKey {
   return { algorithm, spkiDer, keyId: subjectKeyIdOf(spkiDer) };
 }
 
-export async function createKeyPool(sizes = { ecdsa: 24 }): Promise<KeyPool> {
+export function createKeyPool(sizes = { ecdsa: 24 }): KeyPool {
   // RSA keys are fixed (rsa-keys.ts: slow to make); P-256 keys are quick enough to make here.
   const rsa = RSA_LEAF_KEYS.map((pkcs8) =>
     pooled('rsa', createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8, 'base64'), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' })),
@@ -41,6 +41,6 @@ let sharedPool: Promise<KeyPool> | undefined;
 
 /** One pool per process, shared by every factory that does not bring its own. */
 export function sharedKeyPool(): Promise<KeyPool> {
-  sharedPool ??= createKeyPool();
+  sharedPool ??= Promise.resolve(createKeyPool());
   return sharedPool;
 }
