@@ -135,8 +135,9 @@ describe('watch command', () => {
       [['--url', 'http://127.0.0.1:8080'], /--url must start with ws:\/\/ or wss:\/\//],
       [['--url', 'nowhere'], /--url "nowhere" is not a URL/],
     ];
-    for (const [args, message] of cases) {
-      const proc = runCli(['watch', ...args]);
+    const procs = cases.map(([args]) => runCli(['watch', ...args]));
+    for (const [i, [args, message]] of cases.entries()) {
+      const proc = procs[i]!;
       assert.equal(await proc.exited, 2, `${args.join(' ')}: ${proc.stderr}`);
       assert.equal(lines(proc.stderr).length, 1, proc.stderr);
       assert.match(proc.stderr, /^certstream-ts watch: /);

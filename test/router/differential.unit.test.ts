@@ -132,7 +132,7 @@ describe('FilterMatcher against a naive per-filter loop', () => {
       }
       for (let i = 0; i < 80; i++) h.check(randomCertificate(rng));
 
-      for (let round = 0; round < 40; round++) {
+      for (let round = 0; round < 24; round++) {
         const operations = 1 + rng.int(rng.chance(0.2) ? 400 : 30);
         for (let op = 0; op < operations; op++) {
           if (rng.chance(0.5)) h.releaseRandom(rng);
