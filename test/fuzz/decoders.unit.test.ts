@@ -8,53 +8,15 @@ import { before, describe, it } from 'node:test';
 import { decodeDataTile, decodeExtraData, decodeMerkleTreeLeaf, encodeMerkleTreeLeaf, encodePrecertExtraData, encodeTileLeaf, encodeX509ExtraData, leafIndexExtension } from '../../src/ct/leaf.js';
 import { DecodeError } from '../../src/ct/tls.js';
 import { CertFactory, type IssuedCertificate } from '../../src/sim/cert-factory.js';
-import { createRng, type Rng } from '../../src/sim/rng.js';
+import { createRng } from '../../src/sim/rng.js';
 import { CertParseError, parseCertificate } from '../../src/x509/index.js';
-
-/** `parts` joined into one array (spreading a tile's 10 KB into a number[] would cost more than decoding it). */
-function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/** One random corruption of the kinds that garbage and truncation produce. */
-function mutate(input: Uint8Array, rng: Rng): Uint8Array {
-  switch (rng.int(6)) {
-    case 0: { // flip a few bits
-      const out = Uint8Array.from(input);
-      for (let i = rng.int(4) + 1; i > 0; i--) out[rng.int(out.length)]! ^= 1 << rng.int(8);
-      return out;
-    }
-    case 1: { // overwrite a byte with an extreme value (lengths, tags)
-      const out = Uint8Array.from(input);
-      out[rng.int(out.length)] = [0x00, 0x7f, 0x80, 0x81, 0x82, 0x83, 0xff][rng.int(7)]!;
-      return out;
-    }
-    case 2: // truncate
-      return input.subarray(0, rng.int(input.length));
-    case 3: { // insert random bytes
-      const at = rng.int(input.length);
-      return join(input.subarray(0, at), rng.bytes(rng.int(8) + 1), input.subarray(at));
-    }
-    case 4: { // delete a run
-      const at = rng.int(input.length);
-      return join(input.subarray(0, at), input.subarray(at + rng.int(16) + 1));
-    }
-    default: // random tail
-      return join(input.subarray(0, rng.int(input.length)), rng.bytes(rng.int(64)));
-  }
-}
+import { mutate } from '../x509/mutate.js';
 
 function fuzz(name: string, seeds: Uint8Array[], rounds: number, decode: (b: Uint8Array) => unknown, allowed: (e: unknown) => boolean): number {
   const rng = createRng(`fuzz/${name}`);
   let failures = 0;
   for (let i = 0; i < rounds; i++) {
-    const input = mutate(seeds[i % seeds.length]!, rng);
+    const input = mutate(seeds[i % seeds.length]!, rng.next);
     try {
       decode(input);
     } catch (err) {
