@@ -3,7 +3,8 @@
  *
  * Semantics: a keyword matches a domain when it is a case-insensitive substring of it
  * (`domain.toLowerCase().includes(keyword.toLowerCase())`); a regex (RE2 syntax) matches when it
- * finds a match anywhere in the domain; a filter matches a certificate when any of its domains
+ * finds a match anywhere in the domain's UTF-8 form (`Buffer.from(domain)`: a lone surrogate, which
+ * certificates never yield, reads as U+FFFD); a filter matches a certificate when any of its domains
  * matches any of its keywords or regexes; a filter with neither matches every certificate.
  *
  * Cost per certificate does not grow with the number of subscribers:
@@ -317,7 +318,7 @@ export class FilterMatcher {
     this.found.push(this.idOfSlot[slot]!);
   }
 
-  /** The UTF-8 bytes of `text`, in a reused buffer (RE2 would otherwise convert it on every call). */
+  /** `text` as UTF-8 in a reused buffer: RE2 would convert it per call, and wrongly on Node 24 past a lone surrogate. */
   private utf8Of(text: string): Buffer {
     if (text.length * 3 > this.utf8.length) {
       this.utf8 = Buffer.alloc(Math.max(text.length * 3, this.utf8.length * 2));

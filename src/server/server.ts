@@ -31,7 +31,7 @@ import type { ServerOptions } from './server-options.js';
 
 export type { ServerOptions } from './server-options.js';
 import { EVICTION_GRACE_MS, WebSocketEviction } from './ws-eviction.js';
-import { loadTransport, type Transport } from './transport/index.js';
+import { announceTransport, loadTransport, type Transport } from './transport/index.js';
 import { createApp } from './tls.js';
 import { AccessTokens } from './access-tokens.js';
 import { Admission } from './admission.js';
@@ -339,6 +339,8 @@ export class StreamServer {
     const socket = await this.bind(port);
     if (!socket) throw new ListenError(host, port);
     this.listenSocket = socket;
+    // Only now: a start that fails before listening says so in one line, without the warning.
+    announceTransport();
     if (this.admission.tokensOn) process.on('SIGHUP', this.onHangup);
     this.boundPort = this.transport.us_socket_local_port(socket);
     this.timers.push(

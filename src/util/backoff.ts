@@ -39,8 +39,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    // Longer waits are cut to the longest a timer holds, never turned into a 1 ms one.
-    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
+    // Longer waits are cut to the longest a timer holds, never turned into a 1 ms one. A wait already
+    // past (a poll that is due) is 0: Node 23+ prints a TimeoutNegativeWarning on stderr for a negative one.
+    const timer = setTimeout(done, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
     function done(): void {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);

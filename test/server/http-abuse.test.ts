@@ -1,11 +1,15 @@
 /**
  * Hostile and unusual HTTP clients: pipelined requests that are never read, HEAD, ambiguous framing.
  * Each is contained, and a healthy WebSocket client on the same server keeps getting its
- * certificates within a second.
+ * certificates within a second. Written against uWS's own HTTP/1.1 handling; where the ws fallback
+ * serves (a Node without the uWS binary), a case pinning uWS is skipped, or checks what the fallback
+ * does instead (README "Runtime").
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { loadTransport } from '../../src/server/transport/index.js';
+import { nativeTransport, skipWithout } from '../support/requirements.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor, waitForAsync } from '../support/wait.js';
 import { connectRecording, type RecordingClient } from '../support/ws-client.js';
@@ -64,7 +68,9 @@ describe('abusive and unusual HTTP clients', () => {
     await stack.close();
   });
 
-  it('disconnects a client pipelining /latest.json without reading, after what its socket buffers hold', async () => {
+  // The fallback is held back by node's backpressure instead, answering all 2,000 once read (~80 MB).
+  const disconnects = skipWithout(nativeTransport('disconnecting a client that pipelines without reading'));
+  it('disconnects a client pipelining /latest.json without reading, after what its socket buffers hold', { skip: disconnects }, async () => {
     const one = await (await fetch(`http://${stack.base}/latest.json`)).arrayBuffer();
     assert.ok(one.byteLength > 20_000, `a ${one.byteLength}-byte body`);
     const requests = 2_000;
@@ -110,15 +116,18 @@ describe('abusive and unusual HTTP clients', () => {
   it('refuses ambiguous framing (conflicting Content-Length, Transfer-Encoding) with 400 and closes, so nothing is smuggled behind it', async () => {
     const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
     const smuggled = 'GET /nope HTTP/1.1\r\nHost: x\r\n\r\n';
-    // null: refused too, but uWS takes a malformed Content-Length as announcing a body and drops the
-    // connection before the answer goes out.
+    // Each case: [headers, uWS's refusal, the fallback's]. null: refused too, but uWS takes a
+    // malformed Content-Length as announcing a body and drops the connection before the answer goes
+    // out. node's parser refuses what it catches itself with its own reason (framingProblem never sees it).
+    const onNative = loadTransport().name === 'uws';
     const cases = [
-      ['Content-Length: 0\r\nContent-Length: 34\r\n', 'conflicting Content-Length headers'],
-      ['Transfer-Encoding: chunked\r\n', 'Transfer-Encoding is not accepted: this server takes no request bodies'],
-      ['Content-Length: 0, 34\r\n', null],
-      ['Content-Length: -1\r\n', null],
+      ['Content-Length: 0\r\nContent-Length: 34\r\n', 'conflicting Content-Length headers', 'malformed HTTP request: Duplicate Content-Length'],
+      ['Transfer-Encoding: chunked\r\n', 'Transfer-Encoding is not accepted: this server takes no request bodies', 'Transfer-Encoding is not accepted: this server takes no request bodies'],
+      ['Content-Length: 0, 34\r\n', null, 'malformed HTTP request: Invalid character in Content-Length'],
+      ['Content-Length: -1\r\n', null, 'malformed HTTP request: Invalid character in Content-Length'],
     ] as const;
-    for (const [headers, message] of cases) {
+    for (const [headers, nativeMessage, fallbackMessage] of cases) {
+      const message = onNative ? nativeMessage : fallbackMessage;
       for (const path of ['/healthz', '/nope', '/domains-only']) {
         const request = `GET ${path} HTTP/1.1\r\nHost: x\r\n${path === '/domains-only' ? upgrade : ''}${headers}\r\n`;
         const alone = await exchangeUntilClosed(stack.base, request);
@@ -133,10 +142,11 @@ describe('abusive and unusual HTTP clients', () => {
         assert.ok(!followed.includes('404'), `${path}: ${followed}`);
       }
     }
-    // Repeated identical values are one length (RFC 9110), not a conflict.
+    // Repeated identical values are one length (RFC 9110), not a conflict; node's parser refuses them all the same.
     const same = await exchangeUntilClosed(stack.base, 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-    assert.deepEqual(statusLines(same), ['HTTP/1.1 200 OK']);
-    await awaitMetric(stack.base, /^certstream_http_bad_framing_total 24$/m);
+    assert.deepEqual(statusLines(same), [onNative ? 'HTTP/1.1 200 OK' : 'HTTP/1.1 400 Bad Request']);
+    // Counted are the refusals of framingProblem: on the fallback, Transfer-Encoding alone reaches it.
+    await awaitMetric(stack.base, new RegExp(`^certstream_http_bad_framing_total ${onNative ? 24 : 6}$`, 'm'));
     await assertHealthyServed();
   });
 });

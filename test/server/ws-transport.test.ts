@@ -73,10 +73,21 @@ describe('serve and the transport it picks', () => {
         const health = (await (await fetch(`http://127.0.0.1:${served.port}/healthz`)).json()) as Json;
         assert.equal(health.transport, expected, `${TRANSPORT_ENV}=${transport ?? '(unset)'}`);
         assert.equal(warnings(served.proc.stderr).length, expected === 'ws' ? 1 : 0, served.proc.stderr);
+        if (expected === 'ws') {
+          // Told once listening, ahead of the endpoint lines of the start-up summary.
+          assert.ok(served.proc.stderr.indexOf('WARNING: certstream-ts') < served.proc.stderr.indexOf('certstream-ts serve: streaming on'), served.proc.stderr);
+        }
       } finally {
         assert.equal(await served.proc.stop('SIGTERM'), 0);
       }
     }
+  });
+
+  it('on the fallback, still fails a start in one line: the warning waits until the server listens', async () => {
+    const missing = `${fixture.stateDir}/no-such-log-list.json`;
+    const proc = runCli(['serve', '--log-list', missing, '--port', '0', '--state-dir', fixture.stateDir], [], env('ws'));
+    assert.equal(await proc.exited, 2, proc.stderr);
+    assert.deepEqual(proc.stderr.trim().split('\n'), [`certstream-ts serve: cannot read the log list file ${missing}: no such file`]);
   });
 
   it('refuses an unknown transport with one line and exit 2', async () => {

@@ -1,8 +1,9 @@
 /**
  * The server's transport: the native uWebSockets.js addon where its binary loads (Node 20), else a
  * slower `ws` + node:http implementation of the same API subset (./fallback/), announced once on
- * stderr. CERTSTREAM_TRANSPORT=uws|ws forces one (uws fails when the addon cannot load). Loaded
- * when the first server is built, so that `--help` and config checks never load either.
+ * stderr when a server first listens on it (announceTransport). CERTSTREAM_TRANSPORT=uws|ws forces
+ * one (uws fails when the addon cannot load). Loaded when the first server is built, so that
+ * `--help` and config checks never load either.
  */
 import type { AppOptions, CompressOptions, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { loadNativeUws } from './native.js';
@@ -80,13 +81,21 @@ export function chooseTransport(choice: string, sources: TransportSources): Tran
 }
 
 let loaded: Transport | undefined;
+/** The fallback warning, until a server listens: a start that fails (log list, cursor file, port) stays one line. */
+let untold: string | undefined;
 
 /** The transport of this process, chosen once from CERTSTREAM_TRANSPORT (see chooseTransport). */
 export function loadTransport(): Transport {
   loaded ??= chooseTransport(process.env[TRANSPORT_ENV] ?? '', {
     native: nativeTransport,
     fallback: createFallbackTransport,
-    warn: (text) => void process.stderr.write(text),
+    warn: (text) => void (untold = text),
   });
   return loaded;
+}
+
+/** Prints the fallback warning on stderr, once per process; a server calls it once it listens. */
+export function announceTransport(): void {
+  if (untold !== undefined) process.stderr.write(untold);
+  untold = undefined;
 }
