@@ -34,10 +34,9 @@ const CONCURRENCY = Math.max(1, Number(process.env.CERTSTREAM_TEST_CONCURRENCY) 
 const SLOW_FIRST = ['cluster/cluster.', 'web/page.', 'cli/watch.', 'cli/help-and-errors.', 'router/differential.', 'ingest/follow.', 'cli/port-in-use.', 'cli/serve-restart.', 'client/restart.'];
 /**
  * Suites that speak the protocol (WebSocket and HTTP streams, limits, eviction, TLS) and so also run
- * on the fallback transport. Left out: suites about the rest of the system, and http-abuse, which
- * pins uWS's own HTTP/1.1 quirks (node:http contains the same abuse differently).
+ * on the fallback transport. Left out: suites about the rest of the system.
  */
-const FALLBACK_SUITES = ['server/subscriptions.', 'server/stream.', 'server/resume.', 'server/http-streams.', 'server/slow-consumer.', 'server/limits.', 'server/abuse.', 'server/tls.'];
+const FALLBACK_SUITES = ['server/subscriptions.', 'server/stream.', 'server/resume.', 'server/http-streams.', 'server/slow-consumer.', 'server/limits.', 'server/abuse.', 'server/http-abuse.', 'server/tls.'];
 
 /** Compiled test files whose source still exists (tsc leaves renamed or deleted tests behind in dist). */
 function findTests(dir: string): string[] {

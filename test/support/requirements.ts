@@ -7,7 +7,6 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { loadTransport, TRANSPORT_ENV } from '../../src/server/transport/index.js';
 
 export interface Requirement {
   /** Why suites needing it cannot run (and how to fix that), or false when it is there. */
@@ -27,16 +26,6 @@ export interface SkipRecord {
 /** A requirement met when `path` exists. */
 export function fileRequirement(path: string, missing: string): Requirement {
   return { missing: existsSync(path) ? false : missing };
-}
-
-/**
- * Met when this process's servers run on native uWebSockets.js, for cases that pin uWS's own
- * behaviour; `what` says which. Not met where the ws fallback serves instead (README "Runtime").
- */
-export function nativeTransport(what: string): Requirement {
-  if (loadTransport().name === 'uws') return { missing: false };
-  const why = (process.env[TRANSPORT_ENV] ?? '').trim() === '' ? `no uWebSockets.js binary for Node ${process.version}` : `${TRANSPORT_ENV}=${process.env[TRANSPORT_ENV]}`;
-  return { missing: `${what}: native uWebSockets.js only, and the ws fallback serves here (${why})` };
 }
 
 /** The test file running in this process (node --test runs each file in its own process). */

@@ -66,6 +66,29 @@ function rank(route: Route): number {
   return (route.method === '*' ? 2 : 0) + (route.pattern.endsWith('*') ? 1 : 0);
 }
 
+/**
+ * Unanswered requests one connection may have. node parses a whole pipelined burst at once and
+ * would build every answer in that turn (2,000 x /latest.json: ~80 MB, and everyone else waits);
+ * uWS disconnects such a client once its buffers fill, and so does this, after a depth no real
+ * client reaches (browsers do not pipeline at all).
+ */
+const MAX_PIPELINED = 16;
+const unanswered = new WeakMap<object, number>();
+
+/** Counts the request against its connection; false (and the connection closed) past MAX_PIPELINED. */
+function withinPipelineDepth(req: IncomingMessage, res: ServerResponse): boolean {
+  const socket = req.socket;
+  if (socket.destroyed) return false;
+  const depth = (unanswered.get(socket) ?? 0) + 1;
+  if (depth > MAX_PIPELINED) {
+    socket.destroy();
+    return false;
+  }
+  unanswered.set(socket, depth);
+  res.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
+  return true;
+}
+
 type AppPart = Pick<TemplatedApp, 'get' | 'head' | 'any' | 'ws' | 'listen' | 'publish' | 'numSubscribers'>;
 
 class FallbackApp implements AppPart {
@@ -75,7 +98,9 @@ class FallbackApp implements AppPart {
   private readonly sockets = new Set<FallbackWebSocket<unknown>>();
 
   constructor(private readonly server: Server) {
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.dispatch(req, res, null));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (withinPipelineDepth(req, res)) this.dispatch(req, res, null);
+    });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     // Accept errors (out of descriptors) must not take the process down; the server's
     // DescriptorGuard notices and stops listening.
