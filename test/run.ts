@@ -30,6 +30,8 @@ const sourceRoot = join(testRoot, '..', '..', 'test');
  * beyond that, several Chromium and nats-server instances only compete.
  */
 const CONCURRENCY = Math.max(1, Number(process.env.CERTSTREAM_TEST_CONCURRENCY) || Math.min(4, availableParallelism()));
+/** A test still running after this fails (the longest take ~10 s): a hang must not hold CI to its own limit. */
+const TEST_TIMEOUT_MS = 120_000;
 /** The longest suites (over 5 s of one core each), started first: a scheduling hint, nothing depends on it. */
 const SLOW_FIRST = ['cluster/cluster.', 'web/page.', 'cli/watch.', 'cli/help-and-errors.', 'router/differential.', 'ingest/follow.', 'cli/port-in-use.', 'cli/serve-restart.', 'client/restart.'];
 /**
@@ -67,7 +69,7 @@ function runPhase(name: string, phaseFiles: string[], concurrency: number, env: 
   console.log(`\n# ${name}: ${phaseFiles.length} files, ${concurrency === 1 ? 'one at a time' : `${concurrency} at a time`}\n`);
   const result = spawnSync(
     process.execPath,
-    ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...phaseFiles],
+    ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-reporter=spec', ...phaseFiles],
     { stdio: 'inherit', env: { ...process.env, ...env, [SKIP_REPORT_ENV]: reportFile } },
   );
   return result.status === 0;
