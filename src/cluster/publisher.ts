@@ -54,6 +54,9 @@ export class StreamPublisher {
       this.stats.pending = this.pending.size;
       if (this.pending.size < MAX_PENDING) for (const wake of this.waiters.splice(0)) wake();
     });
+    // A delivery cut short by stop() rejects; settled() tells whoever waits. Unawaited, it must not
+    // end the process as an unhandled rejection while it shuts down.
+    done.catch(() => {});
     this.pending.add(done);
     this.stats.pending = this.pending.size;
   }

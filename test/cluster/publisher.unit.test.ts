@@ -14,6 +14,7 @@ import type { CertEvent } from '../../src/ingest/event.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { CertCache } from '../../src/x509/cert-cache.js';
 import { simulatedEvent } from '../support/events.js';
+import { waitFor } from '../support/wait.js';
 
 interface Attempt {
   subject: string;
@@ -95,5 +96,22 @@ describe('StreamPublisher', () => {
     assert.equal(publisher.stats.published, 0);
     assert.equal(publisher.stats.pending, 0);
     assert.equal(js.stored.size, 0);
+  });
+
+  it('gives up quietly when stopped with nobody waiting: no unhandled rejection at shutdown', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const publisher = new StreamPublisher(new FakeJetStream(Number.MAX_SAFE_INTEGER), names, silentLogger);
+      publisher.publish(event, log);
+      publisher.stop();
+      await waitFor('the delivery to end', () => publisher.stats.pending === 0);
+      // node reports an unhandled rejection once the microtasks of the turn that made it are done.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
   });
 });
