@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KvCursorStore, type CursorBucket } from '../../src/cluster/kv-cursors.js';
 import { logKey } from '../../src/cluster/names.js';
+import { waitFor } from '../support/wait.js';
 import { silentLogger } from '../../src/util/logger.js';
 
 /** Keys with revisions: create fails on an existing key, update on a stale revision. */
@@ -68,11 +69,13 @@ describe('KvCursorStore', () => {
     const bucket = new MemoryBucket();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const store = await KvCursorStore.open(bucket, () => gate, silentLogger);
+    let asked = false;
+    const store = await KvCursorStore.open(bucket, () => ((asked = true), gate), silentLogger);
     store.set(LOG, 10, 'Test log');
     assert.equal(store.get(LOG), 10, 'read back at once');
     const flushing = store.flush();
-    await new Promise((resolve) => setImmediate(resolve));
+    // Barrier: the flush is waiting on the publisher.
+    await waitFor('the flush to ask whether the stream has the entries', () => asked);
     assert.equal(bucket.next(KEY), undefined, 'not before the stream has the entries');
     release();
     await flushing;
