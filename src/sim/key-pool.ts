@@ -3,10 +3,10 @@
  * everything else (RSA generation takes tens of ms), and a leaf's private key is never used, so
  * leaves draw from a small pool of pre-made keys. Real CT has key reuse across renewals too.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { subjectKeyIdOf, type KeyAlgorithm } from './pki.js';
 import type { Rng } from './rng.js';
-import { RSA_LEAF_KEYS } from './rsa-keys.js';
+import { RSA_LEAF_KEYS, rsaKeyDer } from './rsa-keys.js';
 
 export interface PooledKey {
   readonly algorithm: KeyAlgorithm;
@@ -28,7 +28,7 @@ function pooled(algorithm: KeyAlgorithm, spki: Buffer): PooledKey {
 export function createKeyPool(sizes = { ecdsa: 24 }): KeyPool {
   // RSA keys are fixed (rsa-keys.ts: slow to make); P-256 keys are quick enough to make here.
   const rsa = RSA_LEAF_KEYS.map((pkcs8) =>
-    pooled('rsa', createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8, 'base64'), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' })),
+    pooled('rsa', rsaKeyDer(pkcs8).spki),
   );
   const ecdsa = Array.from({ length: sizes.ecdsa }, () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

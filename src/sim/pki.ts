@@ -4,11 +4,11 @@
  * with OV profiles). CA keys are made and CA certificates signed with pkijs over node's WebCrypto;
  * leaves are then signed with the same keys through node:crypto (see cert-factory.ts).
  */
-import { createHash, createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { tlv } from './der.js';
-import { RSA_CA_KEYS } from './rsa-keys.js';
+import { RSA_CA_KEYS, rsaKeyDer } from './rsa-keys.js';
 import type { ChainCert } from './types.js';
 
 export type KeyAlgorithm = 'rsa' | 'ecdsa';
@@ -130,11 +130,11 @@ async function caKeyPair(spec: CaSpec): Promise<webcrypto.CryptoKeyPair> {
   if (spec.keyAlgorithm === 'ecdsa') return webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const pkcs8 = RSA_CA_KEYS[spec.name];
   if (pkcs8 === undefined) throw new Error(`no fixed RSA key for CA ${spec.name} in rsa-keys.ts`);
-  const privateKey = createPrivateKey({ key: Buffer.from(pkcs8, 'base64'), format: 'der', type: 'pkcs8' });
+  const der = rsaKeyDer(pkcs8);
   const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   return {
-    privateKey: await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), algorithm, true, ['sign']),
-    publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(privateKey).export({ format: 'der', type: 'spki' }), algorithm, true, ['verify']),
+    privateKey: await webcrypto.subtle.importKey('pkcs8', der.pkcs8, algorithm, true, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', der.spki, algorithm, true, ['verify']),
   };
 }
 

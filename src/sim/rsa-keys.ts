@@ -6,7 +6,15 @@
  * These keys are public: nothing they sign is to be trusted anywhere but in a simulation.
  */
 
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+
 const key = (...parts: string[]): string => parts.join('');
+
+/** A key of this file as PKCS#8 DER, and its public half as SubjectPublicKeyInfo DER. */
+export function rsaKeyDer(pkcs8: string): { pkcs8: Buffer; spki: Buffer } {
+  const der = Buffer.from(pkcs8, 'base64');
+  return { pkcs8: der, spki: createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }) };
+}
 
 /** By the name of the CA whose key it is (pki.ts CA_SPECS). */
 export const RSA_CA_KEYS: Readonly<Record<string, string>> = {
