@@ -6,17 +6,6 @@ export function mutationSeeds(): FixtureCert[] {
   return parsableFixtureCerts().filter((c, i) => c.label.startsWith('certs/') || i % 40 === 0);
 }
 
-/** `parts` joined into one array (spreading a certificate into a number[] costs more than parsing it). */
-function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** 1-3 edits: bit flips, special or random bytes, truncation, deletions, insertions, duplicated slices. */
 export function mutate(der: Uint8Array, random: () => number): Uint8Array {
   const at = (n: number): number => Math.floor(random() * n);
@@ -38,14 +27,14 @@ export function mutate(der: Uint8Array, random: () => number): Uint8Array {
         bytes = bytes.slice(0, pos);
         break;
       case 4:
-        bytes = join(bytes.subarray(0, pos), bytes.subarray(pos + 1 + at(16)));
+        bytes = Buffer.concat([bytes.subarray(0, pos), bytes.subarray(pos + 1 + at(16))]);
         break;
       case 5:
-        bytes = join(bytes.subarray(0, pos), Uint8Array.from({ length: 1 + at(4) }, () => at(256)), bytes.subarray(pos));
+        bytes = Buffer.concat([bytes.subarray(0, pos), Uint8Array.from({ length: 1 + at(4) }, () => at(256)), bytes.subarray(pos)]);
         break;
       default: {
         const length = 1 + at(64);
-        bytes = join(bytes.subarray(0, pos), bytes.subarray(pos, pos + length), bytes.subarray(pos));
+        bytes = Buffer.concat([bytes.subarray(0, pos), bytes.subarray(pos, pos + length), bytes.subarray(pos)]);
       }
     }
     if (bytes.length === 0) break;
