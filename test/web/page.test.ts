@@ -107,10 +107,11 @@ describe('web page', { skip, timeout: 120_000 }, () => {
     await page.fill('#filter-input', KEYWORD);
     await page.click('#filter-form button[type="submit"]');
     await page.locator('#filter-status', { hasText: KEYWORD }).waitFor();
-    stack.appendNamed([[`login.${KEYWORD}.example`], ['unrelated.example'], [`www.${KEYWORD}.example`, 'other.example'], ['nothing.example']]);
-    await waitForCount(page, '#feed-rows tr', 2);
-    // The stream goes on (rate 40/s): give non-matching certificates time to show up if they could.
-    await page.waitForTimeout(500);
+    const marker = `marker.${KEYWORD}.example`;
+    stack.appendNamed([[`login.${KEYWORD}.example`], ['unrelated.example'], [`www.${KEYWORD}.example`, 'other.example'], ['nothing.example'], [marker]]);
+    // Barrier: the marker is logged last, and one WebSocket keeps the server's order; once it shows,
+    // every certificate sent before it (the stream goes on at 40/s) has been through the filter.
+    await page.locator('#feed-rows td.domains', { hasText: marker }).waitFor();
     // At least the two logged here; the simulator may re-log them in its other log (duplicateShare).
     const domains = await feedColumn(page, 'domains');
     assert.ok(domains.length >= 2, domains.join(' | '));
